@@ -1,0 +1,5 @@
+"""Allow `python -m generator …` as an alias for the `kommunenyt` command."""
+
+from generator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""The whole build on one screen: read → model → library → plan → render → write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from generator.config import SiteConfig
+from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
+from generator.errors import Problem, ProblemList, SiteError
+from generator.feeds import render_feed
+from generator.library import build_library, canonical_names
+from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
+from generator.model import Article, Page
+from generator.plan import CopyJob, FeedJob, Job, PageJob, plan_site
+from generator.reader import discover, split_source
+from generator.slugs import slugify
+from generator.render import make_environment, render_template
+from generator.theme import template_dirs
+from generator.urls import Links, UnsafePath, output_path
+from generator.writer import OutputWriter
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    output_dir: Path
+    include_drafts: bool = False  # drafts and future articles, marked, for previews
+    now: dt.datetime | None = None  # the moment that decides what is published (tests pin it)
+
+
+@dataclass
+class BuildReport:
+    articles: int = 0
+    pages: int = 0
+    feeds: int = 0
+    files: int = 0
+    changed: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+def build(config: SiteConfig, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Build the site into options.output_dir; raise SiteError (output untouched) on any problem."""
+    report = BuildReport()
+    now = options.now or dt.datetime.now(dt.UTC)
+    links = Links(config)
+
+    with _timed(report, "read"):
+        problems = ProblemList()
+        authors = load_authors(config, problems)
+        article_metas, page_metas = read_sources(config, authors, problems)
+        problems.raise_if_errors()
+    with _timed(report, "select"):
+        published = [m for m in article_metas if options.include_drafts or is_published(m, now)]
+        check_unique_slugs(published)
+    with _timed(report, "markdown"):
+        articles, pages = render_bodies(config, links, published, page_metas, problems)
+        problems.raise_if_errors()
+        report.warnings = problems.warnings
+    with _timed(report, "library"):
+        library = build_library(articles, pages)
+    with _timed(report, "plan"):
+        jobs = plan_site(config, library, static_files(config), theme_assets(config))
+        check_banners(config)
+    with _timed(report, "render+write"), OutputWriter(options.output_dir, config.site_dir) as writer:
+        env = make_environment(config, links, now)
+        for index, job in enumerate(jobs, start=1):
+            write_job(job, writer, env, config, links)
+            if progress and (index % 200 == 0 or index == len(jobs)):
+                progress("writing", index, len(jobs))
+        writer.commit()
+    report.articles = len(library.articles)
+    report.pages = len(library.pages)
+    report.feeds = sum(isinstance(j, FeedJob) for j in jobs)
+    report.files = len(jobs)
+    report.changed = writer.changed
+    return report
+
+
+def read_sources(config: SiteConfig, authors: dict | None,
+                 problems: ProblemList) -> tuple[list[ArticleMeta], list[PageMeta]]:
+    """Read and validate every article and page; problems are collected, not raised."""
+    articles, pages = [], []
+    content = config.content_dir
+    for path in discover(content / "articles", "**/*.md", config.site_dir, problems):
+        source = split_source(path, config.site_dir, problems)
+        meta = source and article_meta(source, config, authors, problems)
+        if meta:
+            articles.append(meta)
+    for path in discover(content / "pages", "*.md", config.site_dir, problems):
+        source = split_source(path, config.site_dir, problems)
+        meta = source and page_meta(source, problems)
+        if meta:
+            pages.append(meta)
+    return articles, pages
+
+
+def is_published(meta: ArticleMeta, now: dt.datetime) -> bool:
+    """Drafts never; future articles once a build runs after their date (scheduling)."""
+    return not meta.draft and meta.date <= now
+
+
+def check_unique_slugs(metas: list[ArticleMeta]) -> None:
+    by_slug: dict[str, ArticleMeta] = {}
+    problems = []
+    for meta in metas:
+        other = by_slug.get(meta.slug)
+        if other is not None:
+            problems.append(Problem(meta.source.rel, meta.source.line_of("slug") if "slug" in
+                                    meta.source.meta else meta.source.line_of("title"),
+                                    f"this article gets the URL /artikel/{meta.slug}/, "
+                                    f"like {other.source.rel}",
+                                    "give one of them another title or a slug: of its own"))
+        else:
+            by_slug[meta.slug] = meta
+    if problems:
+        raise SiteError(problems)
+
+
+def render_bodies(config: SiteConfig, links: Links, metas: list[ArticleMeta],
+                  page_metas: list[PageMeta], problems: ProblemList) -> tuple[list[Article], list[Page]]:
+    """Markdown → HTML for every article and page, resolving links between them."""
+    targets: dict[str, str] = {}
+    for meta in metas:
+        targets[_content_rel(config, meta.source.path)] = links.base_path + f"artikel/{meta.slug}/"
+    for page in page_metas:
+        targets[_content_rel(config, page.source.path)] = links.base_path + f"{page.slug}/"
+    static_root = config.content_dir / "static"
+
+    def static_href(rel: str) -> str | None:
+        return links.base_path + rel if (config.content_dir / rel).is_file() and \
+            (config.content_dir / rel).resolve().is_relative_to(static_root.resolve()) else None
+
+    renderer = MarkdownRenderer()
+    tag_names = canonical_names(t for m in metas for t in m.tags)
+    section_names = canonical_names(m.section for m in metas)
+
+    def body(meta: ArticleMeta | PageMeta) -> str:
+        source = meta.source
+        context = LinkContext(targets.get, static_href,
+                              _content_rel(config, source.path.parent), [])
+        html = renderer.render(source.body, context)
+        for broken in context.broken:
+            problems.add(source.rel, line_of(source.body, broken, source.body_line),
+                         f"the link {broken!r} leads nowhere",
+                         "check the file name; link to articles as ../2021/navn.md and to "
+                         "files as static/navn.pdf")
+        return html
+
+    articles = []
+    for meta in metas:
+        articles.append(Article(
+            source=meta.source.rel, title=meta.title, slug=meta.slug, date=meta.date,
+            body_html=body(meta), lead=meta.lead, section=section_names[slugify(meta.section)],
+            tags=tuple(tag_names[slugify(t)] for t in meta.tags), authors=meta.authors,
+            updated=meta.updated, draft=meta.draft, image=meta.image, image_alt=meta.image_alt,
+            extra=meta.extra,
+        ))
+    pages = [Page(p.source.rel, p.title, p.slug, body(p), p.lead, p.extra) for p in page_metas]
+    return articles, pages
+
+
+def static_files(config: SiteConfig) -> list[tuple[str, Path]]:
+    """content/static/** → static/**, copied as they are."""
+    folder = config.content_dir / "static"
+    problems = ProblemList()
+    files = discover(folder, "**/*", config.site_dir, problems)
+    problems.raise_if_errors()
+    return [(f"static/{p.relative_to(folder).as_posix()}", p) for p in files]
+
+
+def theme_assets(config: SiteConfig) -> list[tuple[str, Path]]:
+    """assets/** of the theme; a site's templates/assets/ file replaces the theme's."""
+    chosen: dict[str, Path] = {}
+    for folder in reversed(template_dirs(config.templates_dir)):
+        assets = folder / "assets"
+        if assets.is_dir():
+            for path in sorted(assets.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    chosen[f"assets/{path.relative_to(assets).as_posix()}"] = path
+    return sorted(chosen.items())
+
+
+def check_banners(config: SiteConfig) -> None:
+    problems = ProblemList()
+    for banner in config.banners:
+        if not (config.content_dir / banner.image).is_file():
+            problems.add("site.toml", None, f"the banner image {banner.image!r} does not exist",
+                         "put it in content/static/ and write image = \"static/navn.png\"")
+    problems.raise_if_errors()
+
+
+def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:
+    try:
+        target = output_path(job.url)
+    except UnsafePath as exc:
+        raise SiteError(Problem(job.source, None, str(exc), "use a plain slug")) from None
+    if isinstance(job, PageJob):
+        html = render_template(env, job.template, job.context, config.site_dir)
+        writer.write(target, html.encode("utf-8"))
+    elif isinstance(job, FeedJob):
+        writer.write(target, render_feed(job.kind, config=config, links=links, title=job.title,
+                                         description=job.description, page_url=job.page_url,
+                                         self_url=job.url, articles=job.articles))
+    else:
+        assert isinstance(job, CopyJob)
+        writer.copy(PurePosixPath(target), job.path)
+
+
+def _content_rel(config: SiteConfig, path: Path) -> str:
+    rel = path.relative_to(config.content_dir).as_posix()
+    return "" if rel == "." else rel
+
+
+@contextmanager
+def _timed(report: BuildReport, phase: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[phase] = time.perf_counter() - start
+

@@ -1,0 +1,181 @@
+"""Write the site atomically: into a staging folder beside the output, then swap it in.
+
+A failed or interrupted build never leaves a half-written site: until the swap the old
+output is untouched. Files in the output folder that kommunenyt did not write (listed
+nowhere in its manifest) are carried over, never deleted. A file whose bytes did not
+change is hard-linked from the previous build, so its timestamp stays and rsync or a
+CDN sees only real changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+
+from generator.errors import Problem, SiteError
+
+MANIFEST = ".kommunenyt-manifest.json"
+
+
+class OutputWriter:
+    """Collects the new site in a staging folder; `commit` swaps it in, `abort` discards it."""
+
+    def __init__(self, output_dir: Path, site_dir: Path):
+        self.output_dir = output_dir.resolve()
+        _refuse_dangerous_output(self.output_dir, site_dir.resolve())
+        self.previous = _read_manifest(self.output_dir)
+        self.staging = self.output_dir.parent / f".{self.output_dir.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.written: set[str] = set()
+        self.changed = 0
+
+    def __enter__(self) -> OutputWriter:
+        _remove_stale_folders(self.output_dir)
+        self.staging.mkdir(parents=True)
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def _target(self, rel: PurePosixPath) -> Path:
+        key = rel.as_posix()
+        if key in self.written:
+            raise SiteError(Problem(key, None, "two outputs write the same file",
+                                    "rename one of the sources"))
+        self.written.add(key)
+        target = self.staging / key
+        if not target.resolve().is_relative_to(self.staging.resolve()):
+            raise SiteError(Problem(key, None, "output path escapes the output folder"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, rel: PurePosixPath, data: bytes) -> None:
+        target = self._target(rel)
+        old = self.output_dir / rel
+        if self._link_if_unchanged(old, target, data):
+            return
+        target.write_bytes(data)
+        self.changed += 1
+
+    def copy(self, rel: PurePosixPath, source: Path) -> None:
+        target = self._target(rel)
+        old = self.output_dir / rel
+        with contextlib.suppress(OSError):
+            if old.is_file() and old.stat().st_size == source.stat().st_size and \
+                    old.read_bytes() == source.read_bytes():
+                os.link(old, target)
+                return
+        shutil.copyfile(source, target)
+        self.changed += 1
+
+    @staticmethod
+    def _link_if_unchanged(old: Path, target: Path, data: bytes) -> bool:
+        try:
+            if old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+                os.link(old, target)
+                return True
+        except OSError:
+            pass
+        return False
+
+    def commit(self) -> None:
+        """Carry over foreign files, write the manifest, then swap the staging folder in."""
+        self._carry_over_foreign_files()
+        manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
+        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+        old = self.output_dir.parent / f".{self.output_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        if self.output_dir.exists():
+            os.rename(self.output_dir, old)
+        os.rename(self.staging, self.output_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _carry_over_foreign_files(self) -> None:
+        if not self.output_dir.is_dir():
+            return
+        conflicts = []
+        for path in sorted(self.output_dir.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                continue
+            key = path.relative_to(self.output_dir).as_posix()
+            if key == MANIFEST or key in self.previous:
+                continue
+            if key in self.written:
+                conflicts.append(Problem(self.output_dir / key, None,
+                                         "a file you put in the output folder has the name of a "
+                                         "file the site now generates",
+                                         "move it to content/static/ or delete it, then build again"))
+                continue
+            target = self.staging / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink():
+                os.symlink(os.readlink(path), target)
+            else:
+                try:
+                    os.link(path, target)
+                except OSError:
+                    shutil.copy2(path, target)
+        if conflicts:
+            raise SiteError(conflicts)
+
+
+def _read_manifest(output_dir: Path) -> set[str]:
+    """Files the previous build wrote; refuses a non-empty folder kommunenyt never wrote."""
+    if not output_dir.exists():
+        return set()
+    if not output_dir.is_dir():
+        raise SiteError(Problem(output_dir, None, "the output path is a file, not a folder",
+                                "choose another --output"))
+    manifest = output_dir / MANIFEST
+    if not manifest.is_file():
+        if any(output_dir.iterdir()):
+            raise SiteError(Problem(output_dir, None,
+                                    "the output folder holds files kommunenyt did not write",
+                                    "empty it or choose another --output; kommunenyt never "
+                                    "deletes files it did not make"))
+        return set()
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        return set(data["files"])
+    except (ValueError, KeyError, TypeError):
+        raise SiteError(Problem(manifest, None, "the output manifest is damaged",
+                                "empty the output folder and build again")) from None
+
+
+def _refuse_dangerous_output(output_dir: Path, site_dir: Path) -> None:
+    """The output folder may never be, or contain, the site's sources."""
+    protected = [site_dir, site_dir / "content", site_dir / "templates"]
+    for folder in protected:
+        if output_dir == folder or folder.is_relative_to(output_dir):
+            raise SiteError(Problem(output_dir, None,
+                                    f"the output folder would replace {folder}",
+                                    "choose an output folder of its own, such as output/"))
+    if output_dir.is_relative_to(site_dir / "content") or output_dir.is_relative_to(site_dir / "templates"):
+        raise SiteError(Problem(output_dir, None, "the output folder lies inside the sources",
+                                "choose an output folder outside content/ and templates/"))
+
+
+def _remove_stale_folders(output_dir: Path) -> None:
+    """Staging and old folders left by builds that were killed."""
+    for prefix in (f".{output_dir.name}.staging-", f".{output_dir.name}.old-"):
+        for folder in output_dir.parent.glob(prefix + "*"):
+            pid = folder.name[len(prefix):].split("-")[0]
+            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
