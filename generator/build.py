@@ -18,8 +18,8 @@ from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
 from generator.plan import CopyJob, FeedJob, Job, PageJob, plan_site
 from generator.reader import discover, split_source
-from generator.slugs import slugify
 from generator.render import make_environment, render_template
+from generator.slugs import slugify
 from generator.theme import template_dirs
 from generator.urls import Links, UnsafePath, output_path
 from generator.writer import OutputWriter
@@ -49,7 +49,9 @@ class BuildReport:
         return sum(self.timings.values())
 
 
-def build(config: SiteConfig, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+def build(
+    config: SiteConfig, options: BuildOptions, progress: Progress | None = None
+) -> BuildReport:
     """Build the site into options.output_dir; raise SiteError (output untouched) on any problem."""
     report = BuildReport()
     now = options.now or dt.datetime.now(dt.UTC)
@@ -72,7 +74,10 @@ def build(config: SiteConfig, options: BuildOptions, progress: Progress | None =
     with _timed(report, "plan"):
         jobs = plan_site(config, library, static_files(config), theme_assets(config))
         check_banners(config)
-    with _timed(report, "render+write"), OutputWriter(options.output_dir, config.site_dir) as writer:
+    with (
+        _timed(report, "render+write"),
+        OutputWriter(options.output_dir, config.site_dir) as writer,
+    ):
         env = make_environment(config, links, now)
         for index, job in enumerate(jobs, start=1):
             write_job(job, writer, env, config, links)
@@ -87,8 +92,9 @@ def build(config: SiteConfig, options: BuildOptions, progress: Progress | None =
     return report
 
 
-def read_sources(config: SiteConfig, authors: dict | None,
-                 problems: ProblemList) -> tuple[list[ArticleMeta], list[PageMeta]]:
+def read_sources(
+    config: SiteConfig, authors: dict | None, problems: ProblemList
+) -> tuple[list[ArticleMeta], list[PageMeta]]:
     """Read and validate every article and page; problems are collected, not raised."""
     articles, pages = [], []
     content = config.content_dir
@@ -116,19 +122,29 @@ def check_unique_slugs(metas: list[ArticleMeta]) -> None:
     for meta in metas:
         other = by_slug.get(meta.slug)
         if other is not None:
-            problems.append(Problem(meta.source.rel, meta.source.line_of("slug") if "slug" in
-                                    meta.source.meta else meta.source.line_of("title"),
-                                    f"this article gets the URL /artikel/{meta.slug}/, "
-                                    f"like {other.source.rel}",
-                                    "give one of them another title or a slug: of its own"))
+            problems.append(
+                Problem(
+                    meta.source.rel,
+                    meta.source.line_of("slug")
+                    if "slug" in meta.source.meta
+                    else meta.source.line_of("title"),
+                    f"this article gets the URL /artikel/{meta.slug}/, like {other.source.rel}",
+                    "give one of them another title or a slug: of its own",
+                )
+            )
         else:
             by_slug[meta.slug] = meta
     if problems:
         raise SiteError(problems)
 
 
-def render_bodies(config: SiteConfig, links: Links, metas: list[ArticleMeta],
-                  page_metas: list[PageMeta], problems: ProblemList) -> tuple[list[Article], list[Page]]:
+def render_bodies(
+    config: SiteConfig,
+    links: Links,
+    metas: list[ArticleMeta],
+    page_metas: list[PageMeta],
+    problems: ProblemList,
+) -> tuple[list[Article], list[Page]]:
     """Markdown → HTML for every article and page, resolving links between them."""
     targets: dict[str, str] = {}
     for meta in metas:
@@ -138,8 +154,12 @@ def render_bodies(config: SiteConfig, links: Links, metas: list[ArticleMeta],
     static_root = config.content_dir / "static"
 
     def static_href(rel: str) -> str | None:
-        return links.base_path + rel if (config.content_dir / rel).is_file() and \
-            (config.content_dir / rel).resolve().is_relative_to(static_root.resolve()) else None
+        return (
+            links.base_path + rel
+            if (config.content_dir / rel).is_file()
+            and (config.content_dir / rel).resolve().is_relative_to(static_root.resolve())
+            else None
+        )
 
     renderer = MarkdownRenderer()
     tag_names = canonical_names(t for m in metas for t in m.tags)
@@ -147,25 +167,40 @@ def render_bodies(config: SiteConfig, links: Links, metas: list[ArticleMeta],
 
     def body(meta: ArticleMeta | PageMeta) -> str:
         source = meta.source
-        context = LinkContext(targets.get, static_href,
-                              _content_rel(config, source.path.parent), [])
+        context = LinkContext(
+            targets.get, static_href, _content_rel(config, source.path.parent), []
+        )
         html = renderer.render(source.body, context)
         for broken in context.broken:
-            problems.add(source.rel, line_of(source.body, broken, source.body_line),
-                         f"the link {broken!r} leads nowhere",
-                         "check the file name; link to articles as ../2021/navn.md and to "
-                         "files as static/navn.pdf")
+            problems.add(
+                source.rel,
+                line_of(source.body, broken, source.body_line),
+                f"the link {broken!r} leads nowhere",
+                "check the file name; link to articles as ../2021/navn.md and to "
+                "files as static/navn.pdf",
+            )
         return html
 
     articles = []
     for meta in metas:
-        articles.append(Article(
-            source=meta.source.rel, title=meta.title, slug=meta.slug, date=meta.date,
-            body_html=body(meta), lead=meta.lead, section=section_names[slugify(meta.section)],
-            tags=tuple(tag_names[slugify(t)] for t in meta.tags), authors=meta.authors,
-            updated=meta.updated, draft=meta.draft, image=meta.image, image_alt=meta.image_alt,
-            extra=meta.extra,
-        ))
+        articles.append(
+            Article(
+                source=meta.source.rel,
+                title=meta.title,
+                slug=meta.slug,
+                date=meta.date,
+                body_html=body(meta),
+                lead=meta.lead,
+                section=section_names[slugify(meta.section)],
+                tags=tuple(tag_names[slugify(t)] for t in meta.tags),
+                authors=meta.authors,
+                updated=meta.updated,
+                draft=meta.draft,
+                image=meta.image,
+                image_alt=meta.image_alt,
+                extra=meta.extra,
+            )
+        )
     pages = [Page(p.source.rel, p.title, p.slug, body(p), p.lead, p.extra) for p in page_metas]
     return articles, pages
 
@@ -195,8 +230,12 @@ def check_banners(config: SiteConfig) -> None:
     problems = ProblemList()
     for banner in config.banners:
         if not (config.content_dir / banner.image).is_file():
-            problems.add("site.toml", None, f"the banner image {banner.image!r} does not exist",
-                         "put it in content/static/ and write image = \"static/navn.png\"")
+            problems.add(
+                "site.toml",
+                None,
+                f"the banner image {banner.image!r} does not exist",
+                'put it in content/static/ and write image = "static/navn.png"',
+            )
     problems.raise_if_errors()
 
 
@@ -209,9 +248,19 @@ def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Li
         html = render_template(env, job.template, job.context, config.site_dir)
         writer.write(target, html.encode("utf-8"))
     elif isinstance(job, FeedJob):
-        writer.write(target, render_feed(job.kind, config=config, links=links, title=job.title,
-                                         description=job.description, page_url=job.page_url,
-                                         self_url=job.url, articles=job.articles))
+        writer.write(
+            target,
+            render_feed(
+                job.kind,
+                config=config,
+                links=links,
+                title=job.title,
+                description=job.description,
+                page_url=job.page_url,
+                self_url=job.url,
+                articles=job.articles,
+            ),
+        )
     else:
         assert isinstance(job, CopyJob)
         writer.copy(PurePosixPath(target), job.path)
@@ -229,4 +278,3 @@ def _timed(report: BuildReport, phase: str) -> Iterator[None]:
         yield
     finally:
         report.timings[phase] = time.perf_counter() - start
-

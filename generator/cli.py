@@ -34,14 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in kommunenyt: say so briefly, details with --debug
         if args.debug:
             raise
-        print(f"kommunenyt: internal error: {type(exc).__name__}: {exc} "
-              "(run again with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"kommunenyt: internal error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 70
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kommunenyt",
-                                     description="Build Danish municipal IT news sites.")
+    parser = argparse.ArgumentParser(
+        prog="kommunenyt", description="Build Danish municipal IT news sites."
+    )
     parser.add_argument("--version", action="version", version=f"kommunenyt {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--site", type=Path, default=Path("."), help="site folder (default: .)")
@@ -50,17 +54,22 @@ def _parser() -> argparse.ArgumentParser:
 
     build_cmd = commands.add_parser("build", parents=[common], help="build the site")
     build_cmd.add_argument("--output", type=Path, help="output folder (default: SITE/output)")
-    build_cmd.add_argument("--drafts", action="store_true",
-                           help="include drafts and future articles, marked, for previews")
+    build_cmd.add_argument(
+        "--drafts",
+        action="store_true",
+        help="include drafts and future articles, marked, for previews",
+    )
     build_cmd.add_argument("--base-url", help="override [site] base_url")
     build_cmd.set_defaults(run=_run_build)
 
-    serve_cmd = commands.add_parser("serve", parents=[common],
-                                    help="build into a temporary folder and serve on 127.0.0.1")
+    serve_cmd = commands.add_parser(
+        "serve", parents=[common], help="build into a temporary folder and serve on 127.0.0.1"
+    )
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--no-drafts", action="store_true",
-                           help="hide drafts and future articles in the preview")
+    serve_cmd.add_argument(
+        "--no-drafts", action="store_true", help="hide drafts and future articles in the preview"
+    )
     serve_cmd.set_defaults(run=_run_serve)
     return parser
 
@@ -84,11 +93,15 @@ def _run_serve(args: argparse.Namespace) -> int:
     config = load_config(site).with_base_url(f"http://{host_for_url}:{args.port}/")
     preview = Path(tempfile.mkdtemp(prefix="kommunenyt-preview-")) / "site"
     try:
-        report = build(config, BuildOptions(preview, include_drafts=not args.no_drafts), _progress())
+        report = build(
+            config, BuildOptions(preview, include_drafts=not args.no_drafts), _progress()
+        )
         _print_summary(report, preview)
         server = make_server(preview, args.host, args.port)
-        print(f"Serving {site.name or site} on http://{host_for_url}:{args.port}/ — Ctrl+C stops",
-              file=sys.stderr)
+        print(
+            f"Serving {site.name or site} on http://{host_for_url}:{args.port}/ — Ctrl+C stops",
+            file=sys.stderr,
+        )
         try:
             server.serve_forever()
         finally:
@@ -112,16 +125,18 @@ def _progress():
 def _print_summary(report: BuildReport, output: Path) -> None:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
-    print(f"Built {report.articles} articles, {report.pages} pages, {report.feeds} feeds: "
-          f"{report.files} files ({report.changed} changed) in {report.seconds:.2f} s → {output}",
-          file=sys.stderr)
+    print(
+        f"Built {report.articles} articles, {report.pages} pages, {report.feeds} feeds: "
+        f"{report.files} files ({report.changed} changed) in {report.seconds:.2f} s → {output}",
+        file=sys.stderr,
+    )
 
 
 def _print_problems(exc: SiteError) -> None:
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     count = len(exc.problems)
-    print(f"Build failed: {count} problem{'s' if count != 1 else ''}; nothing was written.",
-          file=sys.stderr)
-
-
+    print(
+        f"Build failed: {count} problem{'s' if count != 1 else ''}; nothing was written.",
+        file=sys.stderr,
+    )

@@ -60,7 +60,9 @@ class Banner:
     placement: tuple[str, ...] = ("front", "article")
 
     def is_active(self, today: dt.date) -> bool:
-        return (self.start is None or self.start <= today) and (self.end is None or today <= self.end)
+        return (self.start is None or self.start <= today) and (
+            self.end is None or today <= self.end
+        )
 
 
 @dataclass(frozen=True)
@@ -145,24 +147,40 @@ _BANNER_KEYS: dict[str, type | tuple[type, ...]] = {
     "placement": list,
 }
 _TOP_KEYS = {"site", "newsletter", "banners"}
-_TYPE_NAMES = {str: "a string in quotes", int: "a whole number", bool: "true or false",
-               dict: "a table", list: "a list [ … ]"}
+_TYPE_NAMES = {
+    str: "a string in quotes",
+    int: "a whole number",
+    bool: "true or false",
+    dict: "a table",
+    list: "a list [ … ]",
+}
 
 
 def load_config(site_dir: Path) -> SiteConfig:
     """Read and validate `site.toml` in `site_dir`; raise SiteError listing every problem."""
     path = site_dir / CONFIG_NAME
     if not path.is_file():
-        raise SiteError(Problem(path, None, "no site.toml here",
-                                "run kommunenyt in a site folder or pass --site DIR"))
+        raise SiteError(
+            Problem(
+                path,
+                None,
+                "no site.toml here",
+                "run kommunenyt in a site folder or pass --site DIR",
+            )
+        )
     text = path.read_text(encoding="utf-8-sig")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
-        raise SiteError(Problem(path, int(match.group(1)) if match else None,
-                                f"not valid TOML: {exc}",
-                                "check quotes, = signs and [section] headers")) from None
+        raise SiteError(
+            Problem(
+                path,
+                int(match.group(1)) if match else None,
+                f"not valid TOML: {exc}",
+                "check quotes, = signs and [section] headers",
+            )
+        ) from None
     return parse_config(raw, text, path, site_dir)
 
 
@@ -177,24 +195,40 @@ def parse_config(raw: dict[str, Any], text: str, path: Path, site_dir: Path) -> 
     site = checker.typed(site, _SITE_KEYS, "site")
     for required in ("title", "base_url"):
         if not site.get(required):
-            problems.add(path, checker.line_of("site"), f"[site] {required} is missing",
-                         f'add {required} = "…" under [site]')
+            problems.add(
+                path,
+                checker.line_of("site"),
+                f"[site] {required} is missing",
+                f'add {required} = "…" under [site]',
+            )
     if site.get("base_url"):
         parts = urlsplit(site["base_url"])
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.add(path, checker.line_of("base_url"), "base_url must be an absolute URL",
-                         'write it like base_url = "https://kommunenyt.dk/"')
+            problems.add(
+                path,
+                checker.line_of("base_url"),
+                "base_url must be an absolute URL",
+                'write it like base_url = "https://kommunenyt.dk/"',
+            )
         else:
             site["base_url"] = _normalise_base_url(site["base_url"])
     if "timezone" in site:
         try:
             ZoneInfo(site["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            problems.add(path, checker.line_of("timezone"), f"unknown timezone {site['timezone']!r}",
-                         'use an IANA name such as "Europe/Copenhagen"')
+            problems.add(
+                path,
+                checker.line_of("timezone"),
+                f"unknown timezone {site['timezone']!r}",
+                'use an IANA name such as "Europe/Copenhagen"',
+            )
     if "language" in site and not re.fullmatch(r"[a-z]{2,3}(-[A-Z]{2})?", site["language"]):
-        problems.add(path, checker.line_of("language"), f"invalid language code {site['language']!r}",
-                     'use a code such as "da"')
+        problems.add(
+            path,
+            checker.line_of("language"),
+            f"invalid language code {site['language']!r}",
+            'use a code such as "da"',
+        )
     for key in ("page_size", "feed_items"):
         if key in site and site[key] < 1:
             problems.add(path, checker.line_of(key), f"{key} must be at least 1")
@@ -211,17 +245,23 @@ def _normalise_base_url(url: str) -> str:
 
 def _parse_newsletter(table: Any, checker: _Checker) -> NewsletterConfig:
     if not isinstance(table, dict):
-        checker.problems.add(checker.path, checker.line_of("newsletter"), "[newsletter] must be a table")
+        checker.problems.add(
+            checker.path, checker.line_of("newsletter"), "[newsletter] must be a table"
+        )
         return NewsletterConfig()
     values = checker.typed(table, _NEWSLETTER_KEYS, "newsletter")
-    kwargs: dict[str, Any] = {k: values[k] for k in ("action", "method", "honeypot_field",
-                                                   "consent_text") if k in values}
+    kwargs: dict[str, Any] = {
+        k: values[k] for k in ("action", "method", "honeypot_field", "consent_text") if k in values
+    }
     fields = values.get("fields", {})
     checker.unknown(fields, _FIELD_KEYS, "newsletter.fields")
     for name in _FIELD_KEYS & fields.keys():
         if not isinstance(fields[name], str) or not fields[name]:
-            checker.problems.add(checker.path, checker.line_of(name),
-                                 f"newsletter.fields.{name} must be a field name in quotes")
+            checker.problems.add(
+                checker.path,
+                checker.line_of(name),
+                f"newsletter.fields.{name} must be a field name in quotes",
+            )
         else:
             kwargs[f"{name}_field"] = fields[name]
     if "method" in kwargs and kwargs["method"].lower() not in ("get", "post"):
@@ -230,22 +270,30 @@ def _parse_newsletter(table: Any, checker: _Checker) -> NewsletterConfig:
         lists = []
         for item in values["lists"]:
             if not isinstance(item, dict):
-                checker.problems.add(checker.path, checker.line_of("lists"),
-                                     "each newsletter list must be a table with id and name")
+                checker.problems.add(
+                    checker.path,
+                    checker.line_of("lists"),
+                    "each newsletter list must be a table with id and name",
+                )
                 continue
             item = checker.typed(item, _LIST_KEYS, "newsletter.lists")
             if not item.get("id") or not item.get("name"):
-                checker.problems.add(checker.path, checker.line_of("lists"),
-                                     "a newsletter list needs both id and name")
+                checker.problems.add(
+                    checker.path,
+                    checker.line_of("lists"),
+                    "a newsletter list needs both id and name",
+                )
                 continue
             lists.append(NewsletterList(**item))
         if not lists:
-            checker.problems.add(checker.path, checker.line_of("lists"),
-                                 "at least one newsletter list is needed")
+            checker.problems.add(
+                checker.path, checker.line_of("lists"), "at least one newsletter list is needed"
+            )
         ids = [x.id for x in lists]
         if len(set(ids)) != len(ids):
-            checker.problems.add(checker.path, checker.line_of("lists"),
-                                 "two newsletter lists share an id")
+            checker.problems.add(
+                checker.path, checker.line_of("lists"), "two newsletter lists share an id"
+            )
         kwargs["lists"] = tuple(lists)
     return NewsletterConfig(**kwargs)
 
@@ -261,17 +309,24 @@ def _parse_banners(items: Any, checker: _Checker) -> tuple[Banner, ...]:
         values = checker.typed(item, _BANNER_KEYS, "banners")
         missing = [k for k in ("image", "link", "alt") if not values.get(k)]
         if missing:
-            checker.problems.add(checker.path, checker.line_of("banners"),
-                                 f"a banner misses {', '.join(missing)}",
-                                 "every banner needs image, link and alt (the alt text readers hear)")
+            checker.problems.add(
+                checker.path,
+                checker.line_of("banners"),
+                f"a banner misses {', '.join(missing)}",
+                "every banner needs image, link and alt (the alt text readers hear)",
+            )
             continue
         for key in ("start", "end"):
             if isinstance(values.get(key), str):
                 try:
                     values[key] = dt.date.fromisoformat(values[key])
                 except ValueError:
-                    checker.problems.add(checker.path, checker.line_of(key),
-                                         f"banner {key} is not a date", "write it as 2021-06-14")
+                    checker.problems.add(
+                        checker.path,
+                        checker.line_of(key),
+                        f"banner {key} is not a date",
+                        "write it as 2021-06-14",
+                    )
                     values.pop(key)
             elif isinstance(values.get(key), dt.datetime):
                 values[key] = values[key].date()
@@ -279,9 +334,12 @@ def _parse_banners(items: Any, checker: _Checker) -> tuple[Banner, ...]:
             placement = tuple(values["placement"])
             wrong = [p for p in placement if p not in ("front", "article")]
             if wrong:
-                checker.problems.add(checker.path, checker.line_of("placement"),
-                                     f"unknown banner placement {wrong[0]!r}",
-                                     'use "front" and/or "article"')
+                checker.problems.add(
+                    checker.path,
+                    checker.line_of("placement"),
+                    f"unknown banner placement {wrong[0]!r}",
+                    'use "front" and/or "article"',
+                )
             values["placement"] = placement
         banners.append(Banner(**values))
     return tuple(banners)
@@ -306,7 +364,11 @@ class _Checker:
         for key in table:
             if key not in known:
                 close = difflib.get_close_matches(key, list(known), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
+                hint = (
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else f"known keys: {', '.join(sorted(known))}"
+                )
                 name = f"[{where}] {key}" if where else key
                 self.problems.add(self.path, self.line_of(key), f"unknown key {name}", hint)
 
@@ -323,10 +385,12 @@ class _Checker:
             else:
                 ok = isinstance(value, types)
             if not ok:
-                self.problems.add(self.path, self.line_of(key),
-                                  f"[{where}] {key} has the wrong type",
-                                  f"it must be {_TYPE_NAMES.get(types[0], types[0].__name__)}")
+                self.problems.add(
+                    self.path,
+                    self.line_of(key),
+                    f"[{where}] {key} has the wrong type",
+                    f"it must be {_TYPE_NAMES.get(types[0], types[0].__name__)}",
+                )
                 continue
             good[key] = value
         return good
-

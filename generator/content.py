@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,8 +23,19 @@ from generator.reader import FrontMatterLoader, SourceFile, read_text
 from generator.slugs import is_valid_slug, slugify
 
 ARTICLE_KEYS = frozenset(
-    {"title", "date", "lead", "section", "tags", "authors", "slug", "updated", "draft", "image",
-     "image_alt"}
+    {
+        "title",
+        "date",
+        "lead",
+        "section",
+        "tags",
+        "authors",
+        "slug",
+        "updated",
+        "draft",
+        "image",
+        "image_alt",
+    }
 )
 PAGE_KEYS = frozenset({"title", "lead", "slug"})
 MAX_TITLE_LENGTH = 300
@@ -76,61 +86,96 @@ def load_authors(config: SiteConfig, problems: ProblemList) -> dict[str, Author]
         problems.add(rel, line, f"invalid YAML: {exc.problem}", "check indentation and quoting")
         return {}
     if not isinstance(data, dict):
-        problems.add(rel, 1, "authors.yaml must map each name to its details",
-                     "write Name: then indented email:, initials:, bio:")
+        problems.add(
+            rel,
+            1,
+            "authors.yaml must map each name to its details",
+            "write Name: then indented email:, initials:, bio:",
+        )
         return {}
     authors = {}
     for name, details in data.items():
         details = details or {}
         if not isinstance(details, dict):
-            problems.add(rel, _line_in(text, str(name)), f"details of {name!r} must be key: value lines")
+            problems.add(
+                rel, _line_in(text, str(name)), f"details of {name!r} must be key: value lines"
+            )
             continue
         unknown = set(details) - {"email", "initials", "bio"}
         if unknown:
-            problems.add(rel, _line_in(text, str(name)),
-                         f"unknown key {sorted(unknown)[0]!r} for author {name!r}",
-                         "authors know email, initials and bio")
+            problems.add(
+                rel,
+                _line_in(text, str(name)),
+                f"unknown key {sorted(unknown)[0]!r} for author {name!r}",
+                "authors know email, initials and bio",
+            )
         slug = slugify(str(name))
         if not slug:
             problems.add(rel, _line_in(text, str(name)), f"author name {name!r} has no letters")
             continue
-        authors[str(name)] = Author(str(name), slug, str(details.get("email") or ""),
-                                    str(details.get("initials") or ""), str(details.get("bio") or ""))
+        authors[str(name)] = Author(
+            str(name),
+            slug,
+            str(details.get("email") or ""),
+            str(details.get("initials") or ""),
+            str(details.get("bio") or ""),
+        )
     return authors
 
 
-def article_meta(src: SourceFile, config: SiteConfig, authors: Mapping[str, Author] | None,
-                 problems: ProblemList) -> ArticleMeta | None:
+def article_meta(
+    src: SourceFile, config: SiteConfig, authors: Mapping[str, Author] | None, problems: ProblemList
+) -> ArticleMeta | None:
     """Validate one article's front matter; None (with problems added) when it is unusable."""
     before = len(problems.errors)
     meta = src.meta
     title = _text(src, "title", problems, required=True)
     if title and len(title) > MAX_TITLE_LENGTH:
-        problems.add(src.rel, src.line_of("title"), f"the title is {len(title)} characters long",
-                     f"keep it under {MAX_TITLE_LENGTH}")
+        problems.add(
+            src.rel,
+            src.line_of("title"),
+            f"the title is {len(title)} characters long",
+            f"keep it under {MAX_TITLE_LENGTH}",
+        )
     date = _datetime(src, "date", config.tz, problems, required=True)
     updated = _datetime(src, "updated", config.tz, problems)
     if date and updated and updated < date:
-        problems.add(src.rel, src.line_of("updated"), "updated is earlier than date",
-                     "updated is when the article was last changed, after it was published")
+        problems.add(
+            src.rel,
+            src.line_of("updated"),
+            "updated is earlier than date",
+            "updated is when the article was last changed, after it was published",
+        )
     lead = _text(src, "lead", problems)
     section = _text(src, "section", problems) or config.default_section
     if not slugify(section):
-        problems.add(src.rel, src.line_of("section"), f"the section {section!r} has no letters or digits",
-                     "give the section a name with letters")
+        problems.add(
+            src.rel,
+            src.line_of("section"),
+            f"the section {section!r} has no letters or digits",
+            "give the section a name with letters",
+        )
     tags = _text_list(src, "tags", problems)
     for tag in tags:
         if not slugify(tag):
-            problems.add(src.rel, src.line_of("tags"), f"the tag {tag!r} has no letters or digits",
-                         "remove it or give it a name with letters")
+            problems.add(
+                src.rel,
+                src.line_of("tags"),
+                f"the tag {tag!r} has no letters or digits",
+                "remove it or give it a name with letters",
+            )
     author_names = _text_list(src, "authors", problems)
     article_authors = []
     for name in author_names:
         author = _find_author(name, authors)
         if author is None:
             known = ", ".join(sorted(authors or {})) or "none"
-            problems.add(src.rel, src.line_of("authors"), f"unknown author {name!r}",
-                         f"add them to content/authors.yaml or use a known name ({known})")
+            problems.add(
+                src.rel,
+                src.line_of("authors"),
+                f"unknown author {name!r}",
+                f"add them to content/authors.yaml or use a known name ({known})",
+            )
         elif not author.slug:
             problems.add(src.rel, src.line_of("authors"), f"author name {name!r} has no letters")
         else:
@@ -144,9 +189,21 @@ def article_meta(src: SourceFile, config: SiteConfig, authors: Mapping[str, Auth
     if len(problems.errors) > before or title is None or date is None:
         return None
     extra = {k: v for k, v in meta.items() if k not in ARTICLE_KEYS}
-    return ArticleMeta(src, title, slug, date, lead or "", section, tuple(tags),
-                       tuple(article_authors), updated, draft, image, image_alt,
-                       MappingProxyType(extra))
+    return ArticleMeta(
+        src,
+        title,
+        slug,
+        date,
+        lead or "",
+        section,
+        tuple(tags),
+        tuple(article_authors),
+        updated,
+        draft,
+        image,
+        image_alt,
+        MappingProxyType(extra),
+    )
 
 
 def page_meta(src: SourceFile, problems: ProblemList) -> PageMeta | None:
@@ -171,19 +228,31 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime:
         parsed = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         text = value.strip()
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2})[:.](\d{2})(?::(\d{2}))?)?"
-                             r"(Z|[+-]\d{2}:?\d{2})?", text)
+        match = re.fullmatch(
+            r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2})[:.](\d{2})(?::(\d{2}))?)?"
+            r"(Z|[+-]\d{2}:?\d{2})?",
+            text,
+        )
         if not match:
             raise ValueError(f"{text!r} is not a date")
         year, month, day, hour, minute, second, offset = match.groups()
         try:
-            parsed = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                                 int(second or 0))
+            parsed = dt.datetime(
+                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+            )
         except ValueError:
             raise ValueError(f"the date {text!r} does not exist") from None
         if offset:
-            parsed = dt.datetime.fromisoformat(parsed.isoformat() + (
-                "+00:00" if offset == "Z" else offset if ":" in offset else offset[:3] + ":" + offset[3:]))
+            parsed = dt.datetime.fromisoformat(
+                parsed.isoformat()
+                + (
+                    "+00:00"
+                    if offset == "Z"
+                    else offset
+                    if ":" in offset
+                    else offset[:3] + ":" + offset[3:]
+                )
+            )
     else:
         raise ValueError(f"{value!r} is not a date")
     if parsed.tzinfo is None:
@@ -204,13 +273,20 @@ def _text(src: SourceFile, key: str, problems: ProblemList, required: bool = Fal
     value = src.meta.get(key)
     if value is None:
         if required:
-            problems.add(src.rel, src.line_of(key) if key in src.meta else 1,
-                         f"{key} is missing" if key not in src.meta else f"{key} is empty",
-                         f"add a line {key}: … to the front matter")
+            problems.add(
+                src.rel,
+                src.line_of(key) if key in src.meta else 1,
+                f"{key} is missing" if key not in src.meta else f"{key} is empty",
+                f"add a line {key}: … to the front matter",
+            )
         return None
     if isinstance(value, (list, dict)):
-        problems.add(src.rel, src.line_of(key), f"{key} must be a single text, not a list or mapping",
-                     f"write {key}: followed by the text on one line")
+        problems.add(
+            src.rel,
+            src.line_of(key),
+            f"{key} must be a single text, not a list or mapping",
+            f"write {key}: followed by the text on one line",
+        )
         return None
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
@@ -228,8 +304,12 @@ def _text_list(src: SourceFile, key: str, problems: ProblemList) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or any(isinstance(v, (list, dict)) or v is None for v in value):
-        problems.add(src.rel, src.line_of(key), f"{key} must be a list of names",
-                     f"write {key}: [Første, Anden]")
+        problems.add(
+            src.rel,
+            src.line_of(key),
+            f"{key} must be a list of names",
+            f"write {key}: [Første, Anden]",
+        )
         return []
     seen: dict[str, str] = {}
     for item in value:
@@ -239,12 +319,17 @@ def _text_list(src: SourceFile, key: str, problems: ProblemList) -> list[str]:
     return list(seen.values())
 
 
-def _datetime(src: SourceFile, key: str, tz: ZoneInfo, problems: ProblemList,
-              required: bool = False) -> dt.datetime | None:
+def _datetime(
+    src: SourceFile, key: str, tz: ZoneInfo, problems: ProblemList, required: bool = False
+) -> dt.datetime | None:
     if key not in src.meta or src.meta[key] in (None, ""):
         if required:
-            problems.add(src.rel, src.line_of(key) if key in src.meta else 1, f"{key} is missing",
-                         f"add {key}: and {DATE_HINT}")
+            problems.add(
+                src.rel,
+                src.line_of(key) if key in src.meta else 1,
+                f"{key} is missing",
+                f"add {key}: and {DATE_HINT}",
+            )
         return None
     try:
         return parse_datetime(src.meta[key], tz)
@@ -253,25 +338,33 @@ def _datetime(src: SourceFile, key: str, tz: ZoneInfo, problems: ProblemList,
         return None
 
 
-def _slug(src: SourceFile, fallback: str | None, problems: ProblemList,
-          from_filename: bool = False) -> str:
+def _slug(
+    src: SourceFile, fallback: str | None, problems: ProblemList, from_filename: bool = False
+) -> str:
     explicit = src.meta.get("slug")
     if explicit is not None:
         text = str(explicit).strip()
         if not is_valid_slug(text):
             suggestion = slugify(text)
-            hint = (f"use slug: {suggestion}" if suggestion and is_valid_slug(suggestion)
-                    else "use lower-case letters a–z, digits and hyphens")
-            problems.add(src.rel, src.line_of("slug"), f"the slug {text!r} cannot be used in a URL",
-                         hint)
+            hint = (
+                f"use slug: {suggestion}"
+                if suggestion and is_valid_slug(suggestion)
+                else "use lower-case letters a–z, digits and hyphens"
+            )
+            problems.add(
+                src.rel, src.line_of("slug"), f"the slug {text!r} cannot be used in a URL", hint
+            )
             return ""
         return text
     slug = slugify(fallback or "")
     if not is_valid_slug(slug):
         where = "file name" if from_filename else "title"
-        problems.add(src.rel, 1 if from_filename else src.line_of("title"),
-                     f"no usable URL slug can be made from the {where}",
-                     "add slug: with lower-case letters, digits and hyphens")
+        problems.add(
+            src.rel,
+            1 if from_filename else src.line_of("title"),
+            f"no usable URL slug can be made from the {where}",
+            "add slug: with lower-case letters, digits and hyphens",
+        )
         return ""
     return slug
 
@@ -288,15 +381,26 @@ def _image(src: SourceFile, config: SiteConfig, problems: ProblemList) -> tuple[
     static_root = (config.content_dir / "static").resolve()
     target = (config.content_dir / image).resolve()
     if "://" in image or not target.is_relative_to(static_root):
-        problems.add(src.rel, src.line_of("image"), f"the image {image!r} is not in content/static/",
-                     "put the image in content/static/ and write image: static/navn.jpg")
+        problems.add(
+            src.rel,
+            src.line_of("image"),
+            f"the image {image!r} is not in content/static/",
+            "put the image in content/static/ and write image: static/navn.jpg",
+        )
     elif not target.is_file():
-        problems.add(src.rel, src.line_of("image"), f"the image {image!r} does not exist",
-                     "check the file name, or add the file to content/static/")
+        problems.add(
+            src.rel,
+            src.line_of("image"),
+            f"the image {image!r} does not exist",
+            "check the file name, or add the file to content/static/",
+        )
     if not isinstance(alt, str) or not alt.strip():
-        problems.add(src.rel, src.line_of("image_alt") if "image_alt" in src.meta else src.line_of("image"),
-                     "an image needs image_alt, the text read aloud to blind readers",
-                     "add image_alt: describing what the image shows")
+        problems.add(
+            src.rel,
+            src.line_of("image_alt") if "image_alt" in src.meta else src.line_of("image"),
+            "an image needs image_alt, the text read aloud to blind readers",
+            "add image_alt: describing what the image shows",
+        )
         alt = ""
     return image, " ".join(str(alt).split())
 
@@ -306,5 +410,3 @@ def _line_in(text: str, key: str) -> int | None:
         if line.startswith(key + ":") or line.startswith(f'"{key}":'):
             return number
     return None
-
-

@@ -46,8 +46,17 @@ def summary_of(article: Article) -> str:
     return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH].rsplit(" ", 1)[0] + " …"
 
 
-def render_feed(kind: str, *, config: SiteConfig, links: Links, title: str, description: str,
-                page_url: str, self_url: str, articles: Sequence[Article]) -> bytes:
+def render_feed(
+    kind: str,
+    *,
+    config: SiteConfig,
+    links: Links,
+    title: str,
+    description: str,
+    page_url: str,
+    self_url: str,
+    articles: Sequence[Article],
+) -> bytes:
     """Render the newest `config.feed_items` of `articles` (newest first) as RSS or Atom."""
     items = list(articles[: config.feed_items])
     newest = max((a.modified for a in items), default=EPOCH)
@@ -60,8 +69,11 @@ def render_feed(kind: str, *, config: SiteConfig, links: Links, title: str, desc
     feed.generator("kommunenyt")
     feed.updated(newest)
     # feedgen uses the last link added as the RSS channel <link>: self first, alternate last.
-    feed.link(href=links.absolute(self_url), rel="self",
-              type="application/rss+xml" if kind == "rss" else "application/atom+xml")
+    feed.link(
+        href=links.absolute(self_url),
+        rel="self",
+        type="application/rss+xml" if kind == "rss" else "application/atom+xml",
+    )
     feed.link(href=links.absolute(page_url), rel="alternate", type="text/html")
     for article in items:
         entry = feed.add_entry(order="append")

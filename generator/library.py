@@ -99,7 +99,9 @@ def _author_taxa(ordered: tuple[Article, ...]) -> tuple[Taxon, ...]:
         for author in article.authors:
             people.setdefault(author.slug, author)
             grouped[author.slug].append(article)
-    taxa = [Taxon("author", people[s].name, s, tuple(items), people[s]) for s, items in grouped.items()]
+    taxa = [
+        Taxon("author", people[s].name, s, tuple(items), people[s]) for s, items in grouped.items()
+    ]
     return tuple(sorted(taxa, key=lambda t: danish_sort_key(t.name)))
 
 
@@ -108,7 +110,12 @@ def _years(ordered: tuple[Article, ...]) -> tuple[Year, ...]:
     for article in ordered:
         grouped[article.date.year][article.date.month].append(article)
     return tuple(
-        Year(year, tuple(Month(year, m, tuple(grouped[year][m])) for m in sorted(grouped[year], reverse=True)))
+        Year(
+            year,
+            tuple(
+                Month(year, m, tuple(grouped[year][m])) for m in sorted(grouped[year], reverse=True)
+            ),
+        )
         for year in sorted(grouped, reverse=True)
     )
 
@@ -122,7 +129,9 @@ def _neighbours(ordered: tuple[Article, ...]) -> dict[str, tuple[Article | None,
     return result
 
 
-def _related(ordered: tuple[Article, ...], tags: tuple[Taxon, ...]) -> dict[str, tuple[Article, ...]]:
+def _related(
+    ordered: tuple[Article, ...], tags: tuple[Taxon, ...]
+) -> dict[str, tuple[Article, ...]]:
     """Articles sharing the most tags, then the same section; newest first among equals."""
     rank = {a.slug: i for i, a in enumerate(ordered)}
     by_tag = {t.slug: t.articles for t in tags}
@@ -135,8 +144,11 @@ def _related(ordered: tuple[Article, ...], tags: tuple[Taxon, ...]) -> dict[str,
         scores.pop(article.slug, None)
         chosen = sorted(scores, key=lambda s: (-scores[s], rank[s]))[:RELATED_COUNT]
         if len(chosen) < RELATED_COUNT:
-            same_section = (a.slug for a in ordered if a.section == article.section
-                            and a.slug != article.slug and a.slug not in chosen)
+            same_section = (
+                a.slug
+                for a in ordered
+                if a.section == article.section and a.slug != article.slug and a.slug not in chosen
+            )
             for slug in same_section:
                 chosen.append(slug)
                 if len(chosen) == RELATED_COUNT:

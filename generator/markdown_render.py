@@ -59,7 +59,9 @@ class DialogueQuotes(Treeprocessor):
 
     @staticmethod
     def _as_paragraph(item: etree.Element) -> etree.Element:
-        source = item[0] if len(item) and item[0].tag == "p" and not (item.text or "").strip() else item
+        source = (
+            item[0] if len(item) and item[0].tag == "p" and not (item.text or "").strip() else item
+        )
         paragraph = etree.Element("p", {"class": "replik"})
         paragraph.text = DIALOGUE_DASH + (source.text or "").lstrip()
         for child in source:
@@ -107,8 +109,10 @@ class SiteLinks(Treeprocessor):
             return None
         path = parts.path
         fragment = f"#{parts.fragment}" if parts.fragment else ""
-        candidates = [posixpath.normpath(posixpath.join(context.source_dir, path)),
-                      posixpath.normpath(path)]
+        candidates = [
+            posixpath.normpath(posixpath.join(context.source_dir, path)),
+            posixpath.normpath(path),
+        ]
         if path.endswith(".md"):
             for candidate in candidates:
                 href = context.resolve_markdown(candidate)
@@ -133,8 +137,15 @@ class ScrollableTables(Treeprocessor):
         for parent in list(root.iter()):
             for index, child in enumerate(list(parent)):
                 if child.tag == "table":
-                    wrapper = etree.Element("div", {"class": "tabel", "role": "region",
-                                                    "aria-label": "Tabel", "tabindex": "0"})
+                    wrapper = etree.Element(
+                        "div",
+                        {
+                            "class": "tabel",
+                            "role": "region",
+                            "aria-label": "Tabel",
+                            "tabindex": "0",
+                        },
+                    )
                     wrapper.tail = child.tail
                     child.tail = "\n"
                     wrapper.text = "\n"
@@ -147,7 +158,7 @@ class _KommunenytExtension(Extension):
         super().__init__()
         self.context_getter = context_getter
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(DialogueQuotes(md), "kommunenyt_dialogue", 4)
         md.treeprocessors.register(SiteLinks(md, self.context_getter), "kommunenyt_links", 3)
         md.treeprocessors.register(ScrollableTables(md), "kommunenyt_tables", 2)
@@ -176,7 +187,10 @@ class MarkdownRenderer:
                     "SUPERSCRIPT_TEXT": "{}",
                 },
                 "smarty": {
-                    "substitutions": {"left-double-quote": "&raquo;", "right-double-quote": "&laquo;"},
+                    "substitutions": {
+                        "left-double-quote": "&raquo;",
+                        "right-double-quote": "&laquo;",
+                    },
                 },
             },
             output_format="html",

@@ -56,8 +56,12 @@ def discover(folder: Path, pattern: str, site_dir: Path, problems: ProblemList) 
         if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != root):
             target = path.resolve()
             if not target.is_relative_to(root):
-                problems.add(_rel(path, site_dir), None, "symbolic link points outside the site folder",
-                             "copy the file into the site instead of linking to it")
+                problems.add(
+                    _rel(path, site_dir),
+                    None,
+                    "symbolic link points outside the site folder",
+                    "copy the file into the site instead of linking to it",
+                )
                 continue
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # editor swap files, .DS_Store and the like
@@ -70,15 +74,23 @@ def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
     rel = _rel(path, site_dir)
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
-        problems.add(rel, None, "this looks like a binary file, not Markdown text",
-                     "remove it or give it another extension than .md")
+        problems.add(
+            rel,
+            None,
+            "this looks like a binary file, not Markdown text",
+            "remove it or give it another extension than .md",
+        )
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(rel, line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02x})",
-                     "save the file with UTF-8 encoding in your editor")
+        problems.add(
+            rel,
+            line,
+            f"the file is not UTF-8 (byte 0x{data[exc.start]:02x})",
+            "save the file with UTF-8 encoding in your editor",
+        )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
@@ -91,25 +103,31 @@ def split_source(path: Path, site_dir: Path, problems: ProblemList) -> SourceFil
     if text is None:
         return None
     if not text.strip():
-        problems.add(rel, 1, "the file is empty",
-                     "start it with front matter: ---, title: …, date: …, ---")
+        problems.add(
+            rel, 1, "the file is empty", "start it with front matter: ---, title: …, date: …, ---"
+        )
         return None
     lines = text.split("\n")
     if lines[0].strip() != "---":
-        problems.add(rel, 1, "the file does not start with front matter",
-                     "put a line with --- first, then title: and date:, then another ---")
+        problems.add(
+            rel,
+            1,
+            "the file does not start with front matter",
+            "put a line with --- first, then title: and date:, then another ---",
+        )
         return None
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        problems.add(rel, 1, "the front matter is never closed",
-                     "add a line with --- after the last key")
+        problems.add(
+            rel, 1, "the front matter is never closed", "add a line with --- after the last key"
+        )
         return None
     yaml_text = "\n".join(lines[1:end])
     parsed = _parse_yaml(yaml_text, rel, problems)
     if parsed is None:
         return None
     meta, key_lines = parsed
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     return SourceFile(path, rel, MappingProxyType(meta), MappingProxyType(key_lines), body, end + 2)
 
 
@@ -122,16 +140,24 @@ def _parse_yaml(text: str, rel: Path, problems: ProblemList) -> tuple[dict, dict
             problems.add(rel, 2, "the front matter is empty", "add at least title: and date:")
             return None
         if not isinstance(node, yaml.MappingNode):
-            problems.add(rel, node.start_mark.line + 2, "the front matter must be key: value lines",
-                         "write one key per line, like title: Min overskrift")
+            problems.add(
+                rel,
+                node.start_mark.line + 2,
+                "the front matter must be key: value lines",
+                "write one key per line, like title: Min overskrift",
+            )
             return None
         key_lines: dict[str, int] = {}
         for key_node, _ in node.value:
             key = str(key_node.value)
             line = key_node.start_mark.line + 2
             if key in key_lines:
-                problems.add(rel, line, f"the key {key!r} appears twice (also line {key_lines[key]})",
-                             "keep only one of them")
+                problems.add(
+                    rel,
+                    line,
+                    f"the key {key!r} appears twice (also line {key_lines[key]})",
+                    "keep only one of them",
+                )
             key_lines[key] = line
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:

@@ -63,8 +63,9 @@ def make_environment(config: SiteConfig, links: Links, now: dt.datetime) -> jinj
         url=links.href,
         absolute_url=links.absolute,
         now=now,
-        banners=lambda placement: [b for b in config.banners
-                                   if placement in b.placement and b.is_active(today)],
+        banners=lambda placement: [
+            b for b in config.banners if placement in b.placement and b.is_active(today)
+        ],
         status_of=lambda article: article_status(article, now),
         path_of=url_of,
     )
@@ -81,23 +82,40 @@ def article_status(article: Article, now: dt.datetime) -> str:
     return ""
 
 
-def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any],
-                    site_dir: Path) -> str:
+def render_template(
+    env: jinja2.Environment, name: str, context: Mapping[str, Any], site_dir: Path
+) -> str:
     """Render `name`; a template mistake becomes a SiteError naming the template and line."""
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise SiteError(Problem(_display(exc.filename or name, site_dir), exc.lineno,
-                                f"template syntax error: {exc.message}",
-                                "fix the Jinja syntax at that line")) from None
+        raise SiteError(
+            Problem(
+                _display(exc.filename or name, site_dir),
+                exc.lineno,
+                f"template syntax error: {exc.message}",
+                "fix the Jinja syntax at that line",
+            )
+        ) from None
     except jinja2.TemplateNotFound as exc:
-        raise SiteError(Problem(name, None, f"template {exc.name!r} not found",
-                                "check the name in {% extends %} or {% include %}")) from None
+        raise SiteError(
+            Problem(
+                name,
+                None,
+                f"template {exc.name!r} not found",
+                "check the name in {% extends %} or {% include %}",
+            )
+        ) from None
     except Exception as exc:  # an error raised while a template runs
         filename, line = _template_frame(exc)
-        raise SiteError(Problem(_display(filename or name, site_dir), line,
-                                f"template error: {type(exc).__name__}: {exc}",
-                                "check the variable names used at that line")) from None
+        raise SiteError(
+            Problem(
+                _display(filename or name, site_dir),
+                line,
+                f"template error: {type(exc).__name__}: {exc}",
+                "check the variable names used at that line",
+            )
+        ) from None
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

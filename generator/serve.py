@@ -30,23 +30,34 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
 
     def guess_type(self, path: str | Path) -> str:
         kind = super().guess_type(path)
-        if kind in ("text/html", "text/css", "text/plain", "application/javascript", "text/xml",
-                    "application/xml", "image/svg+xml"):
+        if kind in (
+            "text/html",
+            "text/css",
+            "text/plain",
+            "application/javascript",
+            "text/xml",
+            "application/xml",
+            "image/svg+xml",
+        ):
             return f"{kind}; charset=utf-8"
         return kind
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
+def make_server(
+    directory: Path, host: str = "127.0.0.1", port: int = 8000
+) -> http.server.ThreadingHTTPServer:
     handler = functools.partial(SiteRequestHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
-def serve_in_thread(directory: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
+def serve_in_thread(
+    directory: Path, host: str = "127.0.0.1", port: int = 0
+) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
     """Start a server in the background (port 0 picks a free one); used by tests."""
     server = make_server(directory, host, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -28,7 +28,10 @@ class OutputWriter:
         self.output_dir = output_dir.resolve()
         _refuse_dangerous_output(self.output_dir, site_dir.resolve())
         self.previous = _read_manifest(self.output_dir)
-        self.staging = self.output_dir.parent / f".{self.output_dir.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.staging = (
+            self.output_dir.parent
+            / f".{self.output_dir.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
         self.written: set[str] = set()
         self.changed = 0
 
@@ -44,8 +47,9 @@ class OutputWriter:
     def _target(self, rel: PurePosixPath) -> Path:
         key = rel.as_posix()
         if key in self.written:
-            raise SiteError(Problem(key, None, "two outputs write the same file",
-                                    "rename one of the sources"))
+            raise SiteError(
+                Problem(key, None, "two outputs write the same file", "rename one of the sources")
+            )
         self.written.add(key)
         target = self.staging / key
         if not target.resolve().is_relative_to(self.staging.resolve()):
@@ -65,8 +69,11 @@ class OutputWriter:
         target = self._target(rel)
         old = self.output_dir / rel
         with contextlib.suppress(OSError):
-            if old.is_file() and old.stat().st_size == source.stat().st_size and \
-                    old.read_bytes() == source.read_bytes():
+            if (
+                old.is_file()
+                and old.stat().st_size == source.stat().st_size
+                and old.read_bytes() == source.read_bytes()
+            ):
                 os.link(old, target)
                 return
         shutil.copyfile(source, target)
@@ -87,7 +94,10 @@ class OutputWriter:
         self._carry_over_foreign_files()
         manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
         (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
-        old = self.output_dir.parent / f".{self.output_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        old = (
+            self.output_dir.parent
+            / f".{self.output_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
         if self.output_dir.exists():
             os.rename(self.output_dir, old)
         os.rename(self.staging, self.output_dir)
@@ -107,10 +117,15 @@ class OutputWriter:
             if key == MANIFEST or key in self.previous:
                 continue
             if key in self.written:
-                conflicts.append(Problem(self.output_dir / key, None,
-                                         "a file you put in the output folder has the name of a "
-                                         "file the site now generates",
-                                         "move it to content/static/ or delete it, then build again"))
+                conflicts.append(
+                    Problem(
+                        self.output_dir / key,
+                        None,
+                        "a file you put in the output folder has the name of a "
+                        "file the site now generates",
+                        "move it to content/static/ or delete it, then build again",
+                    )
+                )
                 continue
             target = self.staging / key
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -130,22 +145,39 @@ def _read_manifest(output_dir: Path) -> set[str]:
     if not output_dir.exists():
         return set()
     if not output_dir.is_dir():
-        raise SiteError(Problem(output_dir, None, "the output path is a file, not a folder",
-                                "choose another --output"))
+        raise SiteError(
+            Problem(
+                output_dir,
+                None,
+                "the output path is a file, not a folder",
+                "choose another --output",
+            )
+        )
     manifest = output_dir / MANIFEST
     if not manifest.is_file():
         if any(output_dir.iterdir()):
-            raise SiteError(Problem(output_dir, None,
-                                    "the output folder holds files kommunenyt did not write",
-                                    "empty it or choose another --output; kommunenyt never "
-                                    "deletes files it did not make"))
+            raise SiteError(
+                Problem(
+                    output_dir,
+                    None,
+                    "the output folder holds files kommunenyt did not write",
+                    "empty it or choose another --output; kommunenyt never "
+                    "deletes files it did not make",
+                )
+            )
         return set()
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         return set(data["files"])
     except (ValueError, KeyError, TypeError):
-        raise SiteError(Problem(manifest, None, "the output manifest is damaged",
-                                "empty the output folder and build again")) from None
+        raise SiteError(
+            Problem(
+                manifest,
+                None,
+                "the output manifest is damaged",
+                "empty the output folder and build again",
+            )
+        ) from None
 
 
 def _refuse_dangerous_output(output_dir: Path, site_dir: Path) -> None:
@@ -153,19 +185,32 @@ def _refuse_dangerous_output(output_dir: Path, site_dir: Path) -> None:
     protected = [site_dir, site_dir / "content", site_dir / "templates"]
     for folder in protected:
         if output_dir == folder or folder.is_relative_to(output_dir):
-            raise SiteError(Problem(output_dir, None,
-                                    f"the output folder would replace {folder}",
-                                    "choose an output folder of its own, such as output/"))
-    if output_dir.is_relative_to(site_dir / "content") or output_dir.is_relative_to(site_dir / "templates"):
-        raise SiteError(Problem(output_dir, None, "the output folder lies inside the sources",
-                                "choose an output folder outside content/ and templates/"))
+            raise SiteError(
+                Problem(
+                    output_dir,
+                    None,
+                    f"the output folder would replace {folder}",
+                    "choose an output folder of its own, such as output/",
+                )
+            )
+    if output_dir.is_relative_to(site_dir / "content") or output_dir.is_relative_to(
+        site_dir / "templates"
+    ):
+        raise SiteError(
+            Problem(
+                output_dir,
+                None,
+                "the output folder lies inside the sources",
+                "choose an output folder outside content/ and templates/",
+            )
+        )
 
 
 def _remove_stale_folders(output_dir: Path) -> None:
     """Staging and old folders left by builds that were killed."""
     for prefix in (f".{output_dir.name}.staging-", f".{output_dir.name}.old-"):
         for folder in output_dir.parent.glob(prefix + "*"):
-            pid = folder.name[len(prefix):].split("-")[0]
+            pid = folder.name[len(prefix) :].split("-")[0]
             if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
                 continue
             shutil.rmtree(folder, ignore_errors=True)
