@@ -165,7 +165,8 @@ def _parse_yaml(text: str, rel: Path, problems: ProblemList) -> tuple[dict, dict
         line = mark.line + 2 if mark else None
         what = exc.problem or str(exc)
         hint = "check the quoting: a value with ': ' or starting with a quote must be quoted"
-        if "\t" in what or "'\\t'" in what:
+        source_line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+        if "\t" in what or "\t" in source_line:
             hint = "YAML does not allow tabs: indent with spaces"
         problems.add(rel, line, f"invalid YAML in the front matter: {what}", hint)
         return None

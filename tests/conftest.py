@@ -1,0 +1,131 @@
+"""Shared fixtures: small sites in temporary folders, a pinned clock, a static server, Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.build import BuildOptions, BuildReport, build
+from generator.config import load_config
+from generator.serve import serve_in_thread
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CPH = ZoneInfo("Europe/Copenhagen")
+# Every test site is built as if it were this moment, so output never depends on the clock.
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=CPH)
+CHROMIUM = os.environ.get("KOMMUNENYT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+MINIMAL_CONFIG = """\
+[site]
+title = "Testnyt"
+base_url = "https://testnyt.dk/"
+description = "Nyheder til test"
+"""
+
+
+class Site:
+    """A site folder under construction: write files, build, read the output."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.output = root / "output"
+        root.mkdir(parents=True, exist_ok=True)
+        self.write("site.toml", MINIMAL_CONFIG)
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    def config(self, extra: str = "", site_extra: str = "") -> None:
+        """Rewrite site.toml: `site_extra` lines go under [site], `extra` after it."""
+        self.write("site.toml", MINIMAL_CONFIG + textwrap.dedent(site_extra) + "\n" + textwrap.dedent(extra))
+
+    def article(self, rel: str, front: str, body: str = "Brødtekst.\n") -> Path:
+        front = textwrap.dedent(front).strip("\n")
+        return self.write(f"content/articles/{rel}", f"---\n{front}\n---\n\n{textwrap.dedent(body)}")
+
+    def page(self, slug: str, title: str, body: str = "Tekst.\n") -> Path:
+        return self.write(f"content/pages/{slug}.md", f"---\ntitle: {title}\n---\n\n{body}")
+
+    def build(self, now: dt.datetime = NOW, drafts: bool = False,
+              output: Path | None = None, base_url: str | None = None) -> BuildReport:
+        config = load_config(self.root)
+        if base_url:
+            config = config.with_base_url(base_url)
+        return build(config, BuildOptions(output or self.output, include_drafts=drafts, now=now))
+
+    def read(self, url: str) -> str:
+        """The text of the output file behind a site-relative URL ("artikel/x/")."""
+        rel = url + "index.html" if url == "" or url.endswith("/") else url
+        return (self.output / rel).read_text(encoding="utf-8")
+
+    def exists(self, url: str) -> bool:
+        rel = url + "index.html" if url == "" or url.endswith("/") else url
+        return (self.output / rel).is_file()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path / "site")
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The repository's own sample site, built once per test session into a temp folder."""
+    repo = Path(__file__).parent.parent
+    root = tmp_path_factory.mktemp("sample") / "site"
+    root.mkdir()
+    shutil.copy(repo / "site.toml", root / "site.toml")
+    shutil.copytree(repo / "content", root / "content")
+    built = Site.__new__(Site)
+    built.root, built.output = root, root / "output"
+    built.build(base_url="http://127.0.0.1/")
+    return built
+
+
+@pytest.fixture(scope="session")
+def sample_server(sample_site: Site) -> Iterator[str]:
+    """The built sample site served over HTTP on 127.0.0.1; yields the base URL."""
+    server, _ = serve_in_thread(sample_site.output)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never downloads a browser."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
