@@ -13,18 +13,22 @@ from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
+from generator.images import ImageSet, prepare_images, responsive_html, srcset
 from generator.library import build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
-from generator.plan import CopyJob, FeedJob, Job, PageJob, plan_site
+from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
 from generator.reader import discover, split_source
 from generator.render import make_environment, render_template
+from generator.search import build_index, remove_folder, temporary_folder
+from generator.seo import article_ld, render_data, website_ld
 from generator.slugs import slugify
 from generator.theme import template_dirs
 from generator.urls import Links, UnsafePath, output_path
 from generator.writer import OutputWriter
 
 Progress = Callable[[str, int, int], None]
+CACHE_DIR = ".kommunenyt-cache"
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class BuildOptions:
     output_dir: Path
     include_drafts: bool = False  # drafts and future articles, marked, for previews
     now: dt.datetime | None = None  # the moment that decides what is published (tests pin it)
+    search: bool = True  # build the Pagefind index (a quick preview may skip it)
 
 
 @dataclass
@@ -71,18 +76,23 @@ def build(
         report.warnings = problems.warnings
     with _timed(report, "library"):
         library = build_library(articles, pages)
+    with _timed(report, "images"):
+        statics = static_files(config)
+        images = prepare_images(statics, config.site_dir / CACHE_DIR / "images")
     with _timed(report, "plan"):
-        jobs = plan_site(config, library, static_files(config), theme_assets(config))
+        jobs = plan_site(config, library, [*statics, *images.files], theme_assets(config))
         check_banners(config)
-    with (
-        _timed(report, "render+write"),
-        OutputWriter(options.output_dir, config.site_dir) as writer,
-    ):
-        env = make_environment(config, links, now)
-        for index, job in enumerate(jobs, start=1):
-            write_job(job, writer, env, config, links)
-            if progress and (index % 200 == 0 or index == len(jobs)):
-                progress("writing", index, len(jobs))
+    with OutputWriter(options.output_dir, config.site_dir) as writer:
+        with _timed(report, "render+write"):
+            env = make_environment(config, links, now)
+            add_theme_helpers(env, config, links, images)
+            for index, job in enumerate(jobs, start=1):
+                write_job(job, writer, env, config, links)
+                if progress and (index % 200 == 0 or index == len(jobs)):
+                    progress("writing", index, len(jobs))
+        if options.search:
+            with _timed(report, "search"):
+                index_search(writer)
         writer.commit()
     report.articles = len(library.articles)
     report.pages = len(library.pages)
@@ -105,7 +115,7 @@ def read_sources(
             articles.append(meta)
     for path in discover(content / "pages", "*.md", config.site_dir, problems):
         source = split_source(path, config.site_dir, problems)
-        meta = source and page_meta(source, problems)
+        meta = source and page_meta(source, problems, config)
         if meta:
             pages.append(meta)
     return articles, pages
@@ -199,9 +209,12 @@ def render_bodies(
                 image=meta.image,
                 image_alt=meta.image_alt,
                 extra=meta.extra,
+                aliases=meta.aliases,
             )
         )
-    pages = [Page(p.source.rel, p.title, p.slug, body(p), p.lead, p.extra) for p in page_metas]
+    pages = [
+        Page(p.source.rel, p.title, p.slug, body(p), p.lead, p.extra, p.aliases) for p in page_metas
+    ]
     return articles, pages
 
 
@@ -239,6 +252,34 @@ def check_banners(config: SiteConfig) -> None:
     problems.raise_if_errors()
 
 
+def add_theme_helpers(env, config: SiteConfig, links: Links, images: ImageSet) -> None:
+    """Template helpers for responsive images and structured data (JSON-LD)."""
+
+    def image_urls(url: str | None) -> list[str]:
+        image = images.get(url)
+        return [links.absolute(image.largest().url)] if image else []
+
+    env.globals.update(
+        image=images.get,
+        srcset=lambda variants: srcset(variants, links.href),
+        article_ld=lambda article, authors: article_ld(
+            config, links, article, authors, image_urls(article.image)
+        ),
+        website_ld=lambda: website_ld(config, links),
+    )
+    env.filters["responsive"] = lambda body: responsive_html(body, images, links.base_path)
+
+
+def index_search(writer: OutputWriter) -> None:
+    """Run Pagefind over the staged pages and add its index to the same staged output."""
+    scratch = temporary_folder(writer.staging.parent)
+    try:
+        for url, path in build_index(writer.staging, scratch):
+            writer.copy(PurePosixPath(url), path)
+    finally:
+        remove_folder(scratch)
+
+
 def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:
     try:
         target = output_path(job.url)
@@ -261,6 +302,8 @@ def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Li
                 articles=job.articles,
             ),
         )
+    elif isinstance(job, DataJob):
+        writer.write(target, render_data(job, config, links, env.globals["now"]))
     else:
         assert isinstance(job, CopyJob)
         writer.copy(PurePosixPath(target), job.path)

@@ -35,9 +35,10 @@ ARTICLE_KEYS = frozenset(
         "draft",
         "image",
         "image_alt",
+        "aliases",
     }
 )
-PAGE_KEYS = frozenset({"title", "lead", "slug"})
+PAGE_KEYS = frozenset({"title", "lead", "slug", "aliases"})
 MAX_TITLE_LENGTH = 300
 DATE_HINT = "write it like 2021-06-14 09:30 (or 2021-06-14T09:30:00+02:00)"
 
@@ -59,6 +60,7 @@ class ArticleMeta:
     image: str | None
     image_alt: str
     extra: MappingProxyType[str, Any]
+    aliases: tuple[str, ...] = ()  # old site-relative URLs that redirect here
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class PageMeta:
     slug: str
     lead: str
     extra: MappingProxyType[str, Any]
+    aliases: tuple[str, ...] = ()
 
 
 def load_authors(config: SiteConfig, problems: ProblemList) -> dict[str, Author] | None:
@@ -186,6 +189,7 @@ def article_meta(
         problems.add(src.rel, src.line_of("draft"), "draft must be true or false")
         draft = True
     image, image_alt = _image(src, config, problems)
+    aliases = _aliases(src, config, problems)
     if len(problems.errors) > before or title is None or date is None:
         return None
     extra = {k: v for k, v in meta.items() if k not in ARTICLE_KEYS}
@@ -203,18 +207,22 @@ def article_meta(
         image,
         image_alt,
         MappingProxyType(extra),
+        aliases,
     )
 
 
-def page_meta(src: SourceFile, problems: ProblemList) -> PageMeta | None:
+def page_meta(
+    src: SourceFile, problems: ProblemList, config: SiteConfig | None = None
+) -> PageMeta | None:
     before = len(problems.errors)
     title = _text(src, "title", problems, required=True)
     lead = _text(src, "lead", problems) or ""
     slug = _slug(src, src.path.stem, problems, from_filename=True)
+    aliases = _aliases(src, config, problems) if config else ()
     if len(problems.errors) > before or title is None:
         return None
     extra = {k: v for k, v in src.meta.items() if k not in PAGE_KEYS}
-    return PageMeta(src, title, slug, lead, MappingProxyType(extra))
+    return PageMeta(src, title, slug, lead, MappingProxyType(extra), aliases)
 
 
 def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime:
@@ -403,6 +411,50 @@ def _image(src: SourceFile, config: SiteConfig, problems: ProblemList) -> tuple[
         )
         alt = ""
     return image, " ".join(str(alt).split())
+
+
+_ALIAS_CHARS = re.compile(r"[A-Za-z0-9._~/-]+")
+ALIAS_HINT = "write old addresses as a list, like aliases: [/artikel/gammel-adresse/]"
+
+
+def _aliases(src: SourceFile, config: SiteConfig, problems: ProblemList) -> tuple[str, ...]:
+    """Old URLs of this file, site-relative ("artikel/gammel/"), each becoming a redirect page."""
+    value = src.meta.get("aliases")
+    if value in (None, "", []):
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        problems.add(
+            src.rel, src.line_of("aliases"), "aliases must be a list of addresses", ALIAS_HINT
+        )
+        return ()
+    found: list[str] = []
+    for raw in values:
+        alias = raw.strip()
+        if alias.startswith(config.base_url):
+            alias = alias[len(config.base_url) :]
+        elif alias.startswith(config.base_path):
+            alias = alias[len(config.base_path) :]
+        alias = alias.lstrip("/")
+        parts = alias.split("/")
+        if (
+            not alias
+            or not _ALIAS_CHARS.fullmatch(alias)
+            or any(p in (".", "..") for p in parts)
+            or "" in parts[:-1]
+        ):
+            problems.add(
+                src.rel,
+                src.line_of("aliases"),
+                f"the alias {raw!r} is not an address on this site",
+                "use the old path, like /artikel/gammel-adresse/ (letters a–z, digits, - . / _)",
+            )
+            continue
+        if not alias.endswith("/") and "." not in parts[-1]:
+            alias += "/"  # a pretty URL: served as folder/index.html
+        if alias not in found:
+            found.append(alias)
+    return tuple(found)
 
 
 def _line_in(text: str, key: str) -> int | None:

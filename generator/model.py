@@ -36,6 +36,7 @@ class Article:
     image: str | None = None
     image_alt: str = ""
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: tuple[str, ...] = ()  # old site-relative URLs that redirect here
 
     @property
     def modified(self) -> dt.datetime:
@@ -55,6 +56,7 @@ class Page:
     body_html: str
     lead: str = ""
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,14 @@ from generator.library import Library
 from generator.model import Article, Taxon
 from generator.urls import taxon_feed_url, url_of
 
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
+FEED_KINDS = (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed"))
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
 
 @dataclass(frozen=True)
 class Alternate:
@@ -54,7 +62,7 @@ class PageJob:
 @dataclass(frozen=True)
 class FeedJob:
     url: str
-    kind: str  # "rss" or "atom"
+    kind: str  # "rss", "atom" or "json"
     title: str
     page_url: str
     articles: tuple[Article, ...]
@@ -69,7 +77,17 @@ class CopyJob:
     source: str
 
 
-Job = PageJob | FeedJob | CopyJob
+@dataclass(frozen=True)
+class DataJob:
+    """A machine-read file made by generator.seo: sitemap, news sitemap, robots.txt, manifest."""
+
+    url: str
+    kind: str  # "sitemap", "news_sitemap", "robots" or "manifest"
+    source: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+Job = PageJob | FeedJob | CopyJob | DataJob
 
 
 def paginate(target: object, items: Sequence[Article], size: int) -> list[Pagination]:
@@ -82,24 +100,28 @@ def paginate(target: object, items: Sequence[Article], size: int) -> list[Pagina
 
 def site_alternates(config: SiteConfig) -> list[Alternate]:
     return [
-        Alternate(f"{config.title} (RSS)", url_of("rss"), "application/rss+xml"),
-        Alternate(f"{config.title} (Atom)", url_of("atom"), "application/atom+xml"),
+        Alternate(f"{config.title} ({label})", url_of(kind), MEDIA_TYPES[kind])
+        for kind, label in FEED_KINDS
     ]
 
 
 def taxon_alternates(config: SiteConfig, taxon: Taxon) -> list[Alternate]:
     return [
         Alternate(
-            f"{config.title}: {taxon.name} (RSS)",
-            taxon_feed_url(taxon, "rss"),
-            "application/rss+xml",
-        ),
-        Alternate(
-            f"{config.title}: {taxon.name} (Atom)",
-            taxon_feed_url(taxon, "atom"),
-            "application/atom+xml",
-        ),
+            f"{config.title}: {taxon.name} ({label})",
+            taxon_feed_url(taxon, kind),
+            MEDIA_TYPES[kind],
+        )
+        for kind, label in FEED_KINDS
     ]
+
+
+def taxon_feed_description(config: SiteConfig, taxon: Taxon) -> str:
+    if taxon.kind == "author":
+        return f"Artikler af {taxon.name} fra {config.title}"
+    if taxon.kind == "tag":
+        return f"Artikler om emnet {taxon.name} fra {config.title}"
+    return f"Nyheder om {taxon.name.lower()} fra {config.title}"
 
 
 def plan_site(
@@ -135,7 +157,7 @@ def plan_site(
             older=older,
             newer=newer,
             related=library.related[article.slug],
-            feeds=site_feeds + taxon_alternates(config, section),
+            feeds=taxon_alternates(config, section) + site_feeds,
         )
 
     for kind, taxa in (
@@ -144,7 +166,7 @@ def plan_site(
         ("author", library.authors),
     ):
         for taxon in taxa:
-            alternates = site_feeds + (taxon_alternates(config, taxon) if kind == "section" else [])
+            alternates = taxon_alternates(config, taxon) + site_feeds
             for pagination in paginate(taxon, taxon.articles, config.page_size):
                 page(
                     url_of(taxon, pagination.number),
@@ -181,10 +203,20 @@ def plan_site(
         newsletter=config.newsletter,
         privacy_page=privacy,
     )
-    page(url_of("newsletter_thanks"), "newsletter_thanks.html", "newsletter thank-you page")
-    page(url_of("not_found"), "404.html", "404 page")
+    page(
+        url_of("newsletter_thanks"),
+        "newsletter_thanks.html",
+        "newsletter thank-you page",
+        noindex=True,
+    )
+    page(url_of("not_found"), "404.html", "404 page", noindex=True)
+    page(url_of("search"), "search.html", "search page", noindex=True)
+    page(url_of("feed_style"), "feed.xsl", "feed stylesheet", noindex=True)
+    for target in (*library.articles, *library.pages):
+        for alias in target.aliases:
+            page(alias, "redirect.html", f"{target.source} (aliases)", target=target, noindex=True)
 
-    for kind in ("rss", "atom"):
+    for kind, _ in FEED_KINDS:
         jobs.append(
             FeedJob(
                 url_of(kind),
@@ -196,23 +228,51 @@ def plan_site(
                 config.description,
             )
         )
-        for section in library.sections:
+        for taxon in (*library.sections, *library.tags, *library.authors):
             jobs.append(
                 FeedJob(
-                    taxon_feed_url(section, kind),
+                    taxon_feed_url(taxon, kind),
                     kind,
-                    f"{config.title}: {section.name}",
-                    url_of(section),
-                    section.articles,
-                    f"section {section.name!r} feed",
-                    f"Nyheder om {section.name.lower()} fra {config.title}",
+                    f"{config.title}: {taxon.name}",
+                    url_of(taxon),
+                    taxon.articles,
+                    f"{taxon.kind} {taxon.name!r} feed",
+                    taxon_feed_description(config, taxon),
                 )
             )
+    jobs.extend(seo_jobs(config, library, jobs))
 
     jobs.extend(CopyJob(url, path, f"theme asset {url}") for url, path in asset_files)
     jobs.extend(CopyJob(url, path, str(path)) for url, path in static_files)
     check_unique_urls(jobs)
     return jobs
+
+
+def seo_jobs(config: SiteConfig, library: Library, jobs: Sequence[Job]) -> list[DataJob]:
+    """Sitemaps of every indexable page, robots.txt and the web app manifest."""
+    pages = [
+        (job.url, job.context)
+        for job in jobs
+        if isinstance(job, PageJob) and not job.context.get("noindex")
+    ]
+    if len(pages) <= SITEMAP_LIMIT:
+        sitemaps = [DataJob(url_of("sitemap"), "sitemap", "sitemap", {"pages": pages})]
+    else:  # the protocol's limit: split, and make sitemap.xml an index of the parts
+        chunks = [pages[i : i + SITEMAP_LIMIT] for i in range(0, len(pages), SITEMAP_LIMIT)]
+        sitemaps = [
+            DataJob(f"sitemap-{n}.xml", "sitemap", f"sitemap part {n}", {"pages": chunk})
+            for n, chunk in enumerate(chunks, start=1)
+        ]
+        index = [(job.url, None) for job in sitemaps]
+        sitemaps.append(DataJob(url_of("sitemap"), "sitemap_index", "sitemap", {"sitemaps": index}))
+    return [
+        *sitemaps,
+        DataJob(
+            url_of("news_sitemap"), "news_sitemap", "news sitemap", {"articles": library.articles}
+        ),
+        DataJob(url_of("robots"), "robots", "robots.txt"),
+        DataJob(url_of("manifest"), "manifest", "web app manifest"),
+    ]
 
 
 def check_unique_urls(jobs: Sequence[Job]) -> None:

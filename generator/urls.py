@@ -25,9 +25,23 @@ NAMED = {
     "not_found": "404.html",
     "rss": "feed.xml",
     "atom": "atom.xml",
+    "json": "feed.json",
+    "feed_style": "assets/feed.xsl",
     "stylesheet": "assets/kommunenyt.css",
     "favicon": "assets/favicon.svg",
+    "icon_192": "assets/icon-192.png",
+    "icon_512": "assets/icon-512.png",
+    "icon_maskable": "assets/icon-maskable-512.png",
+    "apple_touch_icon": "assets/apple-touch-icon.png",
+    "search": "soeg/",
+    "search_script": "assets/soeg.js",
+    "search_bundle": "pagefind/pagefind.js",
+    "sitemap": "sitemap.xml",
+    "news_sitemap": "news-sitemap.xml",
+    "robots": "robots.txt",
+    "manifest": "manifest.webmanifest",
 }
+FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 
 
 def paged(base: str, page: int) -> str:
@@ -55,8 +69,8 @@ def url_of(target: object, page: int = 1) -> str:
 
 
 def taxon_feed_url(taxon: Taxon, kind: str) -> str:
-    """Feeds of a section/tag/author: …/feed.xml (RSS) and …/atom.xml (Atom)."""
-    return url_of(taxon) + ("feed.xml" if kind == "rss" else "atom.xml")
+    """Feeds of a section/tag/author: …/feed.xml (RSS), …/atom.xml (Atom), …/feed.json."""
+    return url_of(taxon) + FEED_FILES[kind]
 
 
 class UnsafePath(ValueError):
