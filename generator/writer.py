@@ -10,6 +10,9 @@ CDN sees only real changes.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import fcntl
 import json
 import os
 import shutil
@@ -22,27 +25,50 @@ MANIFEST = ".kommunenyt-manifest.json"
 
 
 class OutputWriter:
-    """Collects the new site in a staging folder; `commit` swaps it in, `abort` discards it."""
+    """Collects the new site in a staging folder; `commit` swaps it in, `abort` discards it.
+
+    One writer at a time per output folder: a second build of the same site waits for the
+    first (an exclusive lock beside the folder), so concurrent builds cannot mix their files.
+    """
 
     def __init__(self, output_dir: Path, site_dir: Path):
         self.output_dir = output_dir.resolve()
         _refuse_dangerous_output(self.output_dir, site_dir.resolve())
-        self.previous = _read_manifest(self.output_dir)
+        name = self.output_dir.name
+        self.lock_path = self.output_dir.parent / f".{name}.kommunenyt-lock"
         self.staging = (
-            self.output_dir.parent
-            / f".{self.output_dir.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            self.output_dir.parent / f".{name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
+        self.previous: set[str] = set()
         self.written: set[str] = set()
         self.changed = 0
+        self._lock: int | None = None
 
     def __enter__(self) -> OutputWriter:
-        _remove_stale_folders(self.output_dir)
-        self.staging.mkdir(parents=True)
+        try:
+            self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            # Holding the lock, any staging folder left beside the output is from a dead build.
+            _remove_stale_folders(self.output_dir)
+            self.previous = _read_manifest(self.output_dir)
+            self.staging.mkdir()
+        except BaseException:
+            self._unlock()
+            raise
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is not None:
-            self.abort()
+        try:
+            if exc_type is not None:
+                self.abort()
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
 
     def _target(self, rel: PurePosixPath) -> Path:
         key = rel.as_posix()
@@ -54,7 +80,8 @@ class OutputWriter:
         target = self.staging / key
         if not target.resolve().is_relative_to(self.staging.resolve()):
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        with _disk_errors(rel):
+            target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
     def write(self, rel: PurePosixPath, data: bytes) -> None:
@@ -62,7 +89,8 @@ class OutputWriter:
         old = self.output_dir / rel
         if self._link_if_unchanged(old, target, data):
             return
-        target.write_bytes(data)
+        with _disk_errors(rel):
+            target.write_bytes(data)
         self.changed += 1
 
     def copy(self, rel: PurePosixPath, source: Path) -> None:
@@ -76,7 +104,8 @@ class OutputWriter:
             ):
                 os.link(old, target)
                 return
-        shutil.copyfile(source, target)
+        with _disk_errors(rel):
+            shutil.copyfile(source, target)
         self.changed += 1
 
     @staticmethod
@@ -93,15 +122,17 @@ class OutputWriter:
         """Carry over foreign files, write the manifest, then swap the staging folder in."""
         self._carry_over_foreign_files()
         manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
-        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
-        old = (
-            self.output_dir.parent
-            / f".{self.output_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
-        if self.output_dir.exists():
+        with _disk_errors(PurePosixPath(MANIFEST)):
+            (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+        if not self.output_dir.exists():
+            os.rename(self.staging, self.output_dir)
+        elif _exchange(self.staging, self.output_dir):
+            shutil.rmtree(self.staging, ignore_errors=True)  # now holds the previous site
+        else:  # no atomic exchange on this system: two renames, a moment without output
+            old = self.output_dir.parent / f".{self.output_dir.name}.old-{os.getpid()}"
             os.rename(self.output_dir, old)
-        os.rename(self.staging, self.output_dir)
-        shutil.rmtree(old, ignore_errors=True)
+            os.rename(self.staging, self.output_dir)
+            shutil.rmtree(old, ignore_errors=True)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -207,20 +238,45 @@ def _refuse_dangerous_output(output_dir: Path, site_dir: Path) -> None:
 
 
 def _remove_stale_folders(output_dir: Path) -> None:
-    """Staging and old folders left by builds that were killed."""
+    """Staging and old folders left by builds that were killed (called holding the lock)."""
     for prefix in (f".{output_dir.name}.staging-", f".{output_dir.name}.old-"):
         for folder in output_dir.parent.glob(prefix + "*"):
-            pid = folder.name[len(prefix) :].split("-")[0]
-            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
-                continue
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2); False where unsupported."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
         return False
-    except PermissionError:
-        return True
-    return True
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return result == 0
+
+
+@contextlib.contextmanager
+def _disk_errors(rel: PurePosixPath):
+    """A full disk or a read-only folder is the user's to fix: say so, without a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        hint = (
+            "free some disk space and build again"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the permissions of the output folder and build again"
+        )
+        raise SiteError(
+            Problem(
+                rel.as_posix(),
+                None,
+                f"could not write the output: {exc.strerror or exc}",
+                f"{hint}; the previous site is untouched",
+            )
+        ) from None
