@@ -60,17 +60,27 @@ class Site:
 
     def config(self, extra: str = "", site_extra: str = "") -> None:
         """Rewrite site.toml: `site_extra` lines go under [site], `extra` after it."""
-        self.write("site.toml", MINIMAL_CONFIG + textwrap.dedent(site_extra) + "\n" + textwrap.dedent(extra))
+        self.write(
+            "site.toml",
+            MINIMAL_CONFIG + textwrap.dedent(site_extra) + "\n" + textwrap.dedent(extra),
+        )
 
     def article(self, rel: str, front: str, body: str = "Brødtekst.\n") -> Path:
         front = textwrap.dedent(front).strip("\n")
-        return self.write(f"content/articles/{rel}", f"---\n{front}\n---\n\n{textwrap.dedent(body)}")
+        return self.write(
+            f"content/articles/{rel}", f"---\n{front}\n---\n\n{textwrap.dedent(body)}"
+        )
 
     def page(self, slug: str, title: str, body: str = "Tekst.\n") -> Path:
         return self.write(f"content/pages/{slug}.md", f"---\ntitle: {title}\n---\n\n{body}")
 
-    def build(self, now: dt.datetime = NOW, drafts: bool = False,
-              output: Path | None = None, base_url: str | None = None) -> BuildReport:
+    def build(
+        self,
+        now: dt.datetime = NOW,
+        drafts: bool = False,
+        output: Path | None = None,
+        base_url: str | None = None,
+    ) -> BuildReport:
         config = load_config(self.root)
         if base_url:
             config = config.with_base_url(base_url)

@@ -16,8 +16,13 @@ def page(browser, sample_server):
     page.problems = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("request", lambda r: urlsplit(r.url).hostname not in ("127.0.0.1", None)
-            and page.problems.append(f"third-party request {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            urlsplit(r.url).hostname not in ("127.0.0.1", None)
+            and page.problems.append(f"third-party request {r.url}")
+        ),
+    )
     page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
     yield page
     context.close()
@@ -76,7 +81,10 @@ def test_signup_page_form_is_usable_by_keyboard(page, sample_server):
     assert honeypot.get_attribute("tabindex") == "-1"
     box = honeypot.bounding_box()
     assert box is None or box["x"] < 0
-    assert page.get_by_role("link", name="privatlivspolitik").get_attribute("href") == "/privatlivspolitik/"
+    assert (
+        page.get_by_role("link", name="privatlivspolitik").get_attribute("href")
+        == "/privatlivspolitik/"
+    )
     assert page.problems == []
 
 

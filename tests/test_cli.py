@@ -15,8 +15,14 @@ REPO = Path(__file__).parent.parent
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def test_build_in_the_current_folder_prints_a_summary(site):
@@ -30,8 +36,21 @@ def test_build_in_the_current_folder_prints_a_summary(site):
 def test_build_options_site_output_base_url_drafts(site, tmp_path):
     site.article("d.md", "title: Kladde\ndate: 2024-01-02 10:00\ndraft: true")
     out = tmp_path / "ud"
-    assert main(["build", "--site", str(site.root), "--output", str(out), "--drafts",
-                 "--base-url", "https://preview.example.dk/nyt"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--site",
+                str(site.root),
+                "--output",
+                str(out),
+                "--drafts",
+                "--base-url",
+                "https://preview.example.dk/nyt",
+            ]
+        )
+        == 0
+    )
     html = (out / "artikel/kladde/index.html").read_text("utf-8")
     assert 'href="/nyt/assets/kommunenyt.css"' in html
     assert '<link rel="canonical" href="https://preview.example.dk/nyt/artikel/kladde/">' in html
@@ -41,7 +60,10 @@ def test_bad_content_fails_with_file_and_line_and_no_traceback(site):
     site.article("bad.md", "title: A\ndate: 2021-02-30")
     result = run("build", cwd=site.root)
     assert result.returncode == 1
-    assert "content/articles/bad.md:3: error: date: the date '2021-02-30' does not exist" in result.stderr
+    assert (
+        "content/articles/bad.md:3: error: date: the date '2021-02-30' does not exist"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert "nothing was written" in result.stderr
 
@@ -69,15 +91,20 @@ def test_serve_builds_and_serves_the_site_on_localhost(site):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port)],
-                               cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", str(port)],
+        cwd=site.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         html = None
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/artikel/forhaandsvisning/",
-                                            timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/artikel/forhaandsvisning/", timeout=2
+                ) as response:
                     html = response.read().decode()
                     break
             except OSError:

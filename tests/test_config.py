@@ -49,8 +49,10 @@ def test_missing_required_keys(site):
 
 
 def test_wrong_types_and_values(site):
-    found = problems(site, '[site]\ntitle = "T"\nbase_url = "x.dk"\npage_size = "10"\n'
-                           'timezone = "Europe/Aarhus"\n')
+    found = problems(
+        site,
+        '[site]\ntitle = "T"\nbase_url = "x.dk"\npage_size = "10"\ntimezone = "Europe/Aarhus"\n',
+    )
     assert any("site.toml:3" in p and "absolute URL" in p for p in found)
     assert any("site.toml:4" in p and "whole number" in p for p in found)
     assert any("site.toml:5" in p and "unknown timezone" in p for p in found)
@@ -62,7 +64,7 @@ def test_toml_syntax_error_names_the_line(site):
 
 
 def test_missing_site_toml(tmp_path):
-    with pytest.raises(SiteError, match="no site.toml"):
+    with pytest.raises(SiteError, match=r"no site\.toml"):
         load_config(tmp_path)
 
 

@@ -65,7 +65,9 @@ def test_list_where_text_belongs(site):
 
 
 def test_not_utf8(site):
-    site.write("content/articles/latin1.md", "---\ntitle: Kø\ndate: 2024-01-02\n---\n".encode("latin-1"))
+    site.write(
+        "content/articles/latin1.md", "---\ntitle: Kø\ndate: 2024-01-02\n---\n".encode("latin-1")
+    )
     problem = only_problem(site)
     assert "content/articles/latin1.md:2" in problem and "not UTF-8" in problem
 
@@ -129,7 +131,9 @@ def test_image_outside_static_is_refused(site):
 
 
 def test_broken_internal_link_names_its_line(site):
-    site.article("a.md", "title: A\ndate: 2024-01-02", "Første linje.\n\nSe [her](../mangler.md).\n")
+    site.article(
+        "a.md", "title: A\ndate: 2024-01-02", "Første linje.\n\nSe [her](../mangler.md).\n"
+    )
     problem = only_problem(site)
     assert "content/articles/a.md:8" in problem and "leads nowhere" in problem
 
@@ -158,19 +162,27 @@ def test_bom_crlf_and_nfd_are_read_correctly(site):
     import unicodedata
 
     text = "---\r\ntitle: Åbne data i Køge\r\ndate: 2024-01-02 10:00\r\n---\r\n\r\nTekst.\r\n"
-    site.write("content/articles/win.md", "\ufeff".encode() + unicodedata.normalize("NFD", text).encode())
+    site.write(
+        "content/articles/win.md", "\ufeff".encode() + unicodedata.normalize("NFD", text).encode()
+    )
     site.build()
     html = site.read("artikel/aabne-data-i-koege/")
     assert "<h1>Åbne data i Køge</h1>" in html
 
 
 def test_broken_template_names_template_and_line(site):
-    site.write("templates/404.html", "{% extends 'base.html' %}\n{% block content %}\n{{ nope( }}\n{% endblock %}")
+    site.write(
+        "templates/404.html",
+        "{% extends 'base.html' %}\n{% block content %}\n{{ nope( }}\n{% endblock %}",
+    )
     problem = only_problem(site)
     assert "templates/404.html:3" in problem and "template syntax error" in problem
 
 
 def test_template_runtime_error_names_template_and_line(site):
-    site.write("templates/404.html", "{% extends 'base.html' %}\n{% block content %}\n\n{{ missing.thing }}\n{% endblock %}")
+    site.write(
+        "templates/404.html",
+        "{% extends 'base.html' %}\n{% block content %}\n\n{{ missing.thing }}\n{% endblock %}",
+    )
     problem = only_problem(site)
     assert "templates/404.html:4" in problem and "missing" in problem

@@ -10,7 +10,9 @@ import feedparser
 import pytest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
 
 
 @pytest.fixture
@@ -20,16 +22,24 @@ def feed_site(site):
     site.write("content/static/kort.png", b"png")
     for day in range(1, 6):
         section = "Drift" if day % 2 else "Udbud"
-        site.article(f"a{day}.md", f"""
+        site.article(
+            f"a{day}.md",
+            f"""
             title: Nyhed nummer {day} om Køge
             date: 2024-03-0{day} 09:30
             lead: Manchet {day}
             section: {section}
             tags: [Køge, KMD]
             authors: [Anne Bech, Redaktionen]
-        """, f"Brødtekst {day} med [link](a{day - 1}.md) og ![kort](static/kort.png).\n" if day > 1
-                     else "Brødtekst 1.\n")
-    site.article("a9.md", "title: Opdateret nyhed\ndate: 2024-02-01 08:00\nupdated: 2024-03-10 12:00\nsection: Drift")
+        """,
+            f"Brødtekst {day} med [link](a{day - 1}.md) og ![kort](static/kort.png).\n"
+            if day > 1
+            else "Brødtekst 1.\n",
+        )
+    site.article(
+        "a9.md",
+        "title: Opdateret nyhed\ndate: 2024-02-01 08:00\nupdated: 2024-03-10 12:00\nsection: Drift",
+    )
     site.build()
     return site
 
@@ -65,7 +75,11 @@ def test_section_feeds_hold_only_their_section(feed_site):
         parsed = feedparser.parse(feed_site.read(f"sektion/drift/{kind}"))
         assert not parsed.bozo
         titles = [e.title for e in parsed.entries]
-        assert titles == ["Nyhed nummer 5 om Køge", "Nyhed nummer 3 om Køge", "Nyhed nummer 1 om Køge"]
+        assert titles == [
+            "Nyhed nummer 5 om Køge",
+            "Nyhed nummer 3 om Køge",
+            "Nyhed nummer 1 om Køge",
+        ]
         assert parsed.feed.title == "Testnyt: Drift"
 
 
@@ -125,7 +139,9 @@ def test_feed_dates_come_from_content_not_the_clock(feed_site):
 
 def test_updating_an_item_moves_the_feed_date(feed_site):
     path = feed_site.root / "content/articles/a4.md"
-    path.write_text(path.read_text("utf-8").replace("section:", "updated: 2024-03-20 16:45\nsection:"), "utf-8")
+    path.write_text(
+        path.read_text("utf-8").replace("section:", "updated: 2024-03-20 16:45\nsection:"), "utf-8"
+    )
     feed_site.build()
     rss = ET.fromstring(feed_site.read("feed.xml").encode()).find("channel")
     assert rss.findtext("lastBuildDate") == "Wed, 20 Mar 2024 16:45:00 +0100"
@@ -136,8 +152,12 @@ def test_updating_an_item_moves_the_feed_date(feed_site):
 def test_entry_id_survives_edits(feed_site):
     before = feedparser.parse(feed_site.read("atom.xml")).entries[0].id
     path = feed_site.root / "content/articles/a5.md"
-    path.write_text(path.read_text("utf-8").replace("Manchet 5", "Ny manchet").replace(
-        "Brødtekst 5", "Rettet tekst"), "utf-8")
+    path.write_text(
+        path.read_text("utf-8")
+        .replace("Manchet 5", "Ny manchet")
+        .replace("Brødtekst 5", "Rettet tekst"),
+        "utf-8",
+    )
     feed_site.build()
     after = feedparser.parse(feed_site.read("atom.xml")).entries[0]
     assert after.id == before and after.summary == "Ny manchet"
@@ -146,7 +166,10 @@ def test_entry_id_survives_edits(feed_site):
 def test_every_page_advertises_the_site_feed_and_section_pages_their_own(feed_site):
     for url in ("", "artikel/nyhed-nummer-1-om-koege/", "emne/koege/", "nyhedsbrev/", "404.html"):
         html = feed_site.read(url)
-        assert '<link rel="alternate" type="application/rss+xml" title="Testnyt (RSS)" href="https://testnyt.dk/feed.xml">' in html
+        assert (
+            '<link rel="alternate" type="application/rss+xml" title="Testnyt (RSS)" href="https://testnyt.dk/feed.xml">'
+            in html
+        )
         assert 'type="application/atom+xml"' in html
     section = feed_site.read("sektion/drift/")
     assert 'href="https://testnyt.dk/sektion/drift/feed.xml"' in section

@@ -21,8 +21,13 @@ def test_dash_paragraph_is_a_dialogue_quote_not_a_list():
 
 
 def test_dialogue_quote_keeps_inline_markup():
-    html = render("- Vi har **aldrig** set så mange [angreb](https://example.dk), siger Mette Holm.\n")
-    assert '<p class="replik">– Vi har <strong>aldrig</strong> set så mange <a href="https://example.dk">angreb</a>' in html
+    html = render(
+        "- Vi har **aldrig** set så mange [angreb](https://example.dk), siger Mette Holm.\n"
+    )
+    assert (
+        '<p class="replik">– Vi har <strong>aldrig</strong> set så mange <a href="https://example.dk">angreb</a>'
+        in html
+    )
 
 
 def test_dialogue_quote_inside_blockquote():
@@ -41,7 +46,9 @@ def test_one_item_list_without_sentence_end_stays_a_list():
 
 
 def test_real_lists_stay_lists():
-    html = render("- Første punkt er en hel sætning med punktum.\n- Andet punkt er det også, faktisk.\n")
+    html = render(
+        "- Første punkt er en hel sætning med punktum.\n- Andet punkt er det også, faktisk.\n"
+    )
     assert html.count("<li>") == 2
     assert "replik" not in html
 

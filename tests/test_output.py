@@ -10,8 +10,11 @@ from generator.errors import SiteError
 
 
 def snapshot(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_failed_build_leaves_previous_output_byte_for_byte(site):
@@ -19,7 +22,9 @@ def test_failed_build_leaves_previous_output_byte_for_byte(site):
     site.build()
     before = snapshot(site.output)
     site.article("b.md", "title: God nok\ndate: 2024-01-03 10:00")
-    site.write("templates/404.html", "{% extends 'base.html' %}{% block content %}{{ x( }}{% endblock %}")
+    site.write(
+        "templates/404.html", "{% extends 'base.html' %}{% block content %}{{ x( }}{% endblock %}"
+    )
     with pytest.raises(SiteError):
         site.build()
     assert snapshot(site.output) == before

@@ -18,7 +18,7 @@ class LinkCollector(HTMLParser):
         names = {"a": "href", "link": "href", "img": "src", "script": "src", "source": "src"}
         wanted = names.get(tag)
         for name, value in attrs:
-            if value and (name == wanted or name == "srcset" and tag in ("img", "source")):
+            if value and (name == wanted or (name == "srcset" and tag in ("img", "source"))):
                 if name == "srcset":
                     self.links.extend(part.strip().split(" ")[0] for part in value.split(","))
                 else:
@@ -93,6 +93,6 @@ def test_sample_site_covers_the_features(sample_site):
 def test_pretty_urls_and_danish_language_on_every_page(sample_site):
     for page in sample_site.output.rglob("*.html"):
         text = page.read_text("utf-8")
-        assert text.startswith("<!doctype html>\n<html lang=\"da\">"), page
+        assert text.startswith('<!doctype html>\n<html lang="da">'), page
         if page.name != "404.html":
             assert page.name == "index.html", page
