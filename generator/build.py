@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -156,66 +156,138 @@ def render_bodies(
     problems: ProblemList,
 ) -> tuple[list[Article], list[Page]]:
     """Markdown → HTML for every article and page, resolving links between them."""
-    targets: dict[str, str] = {}
-    for meta in metas:
-        targets[_content_rel(config, meta.source.path)] = links.base_path + f"artikel/{meta.slug}/"
-    for page in page_metas:
-        targets[_content_rel(config, page.source.path)] = links.base_path + f"{page.slug}/"
-    static_root = config.content_dir / "static"
-
-    def static_href(rel: str) -> str | None:
-        return (
-            links.base_path + rel
-            if (config.content_dir / rel).is_file()
-            and (config.content_dir / rel).resolve().is_relative_to(static_root.resolve())
-            else None
-        )
-
+    targets = LinkTargets.of(config, links, metas, page_metas, static_files(config))
     renderer = MarkdownRenderer()
-    tag_names = canonical_names(t for m in metas for t in m.tags)
-    section_names = canonical_names(m.section for m in metas)
-
-    def body(meta: ArticleMeta | PageMeta) -> str:
-        source = meta.source
-        context = LinkContext(
-            targets.get, static_href, _content_rel(config, source.path.parent), []
-        )
-        html = renderer.render(source.body, context)
-        for broken in context.broken:
-            problems.add(
-                source.rel,
-                line_of(source.body, broken, source.body_line),
-                f"the link {broken!r} leads nowhere",
-                "check the file name; link to articles as ../2021/navn.md and to "
-                "files as static/navn.pdf",
-            )
-        return html
-
-    articles = []
-    for meta in metas:
-        articles.append(
-            Article(
-                source=meta.source.rel,
-                title=meta.title,
-                slug=meta.slug,
-                date=meta.date,
-                body_html=body(meta),
-                lead=meta.lead,
-                section=section_names[slugify(meta.section)],
-                tags=tuple(tag_names[slugify(t)] for t in meta.tags),
-                authors=meta.authors,
-                updated=meta.updated,
-                draft=meta.draft,
-                image=meta.image,
-                image_alt=meta.image_alt,
-                extra=meta.extra,
-                aliases=meta.aliases,
-            )
-        )
-    pages = [
-        Page(p.source.rel, p.title, p.slug, body(p), p.lead, p.extra, p.aliases) for p in page_metas
+    names = CanonicalNames.of(metas)
+    articles = [
+        make_article(meta, render_body(renderer, targets, meta, problems), names) for meta in metas
     ]
+    pages = [make_page(p, render_body(renderer, targets, p, problems)) for p in page_metas]
     return articles, pages
+
+
+@dataclass(frozen=True)
+class LinkTargets:
+    """Where a link in Markdown may lead: other Markdown files and files in content/static/.
+
+    Keys are paths relative to content/ ("articles/2021/navn.md", "static/fil.pdf").
+    """
+
+    content_dir: Path
+    markdown: Mapping[str, str]  # .md path → href
+    static: frozenset[str]  # static paths that exist
+    base_path: str
+
+    @classmethod
+    def of(
+        cls,
+        config: SiteConfig,
+        links: Links,
+        metas: Iterable[ArticleMeta],
+        page_metas: Iterable[PageMeta],
+        statics: Iterable[tuple[str, Path]],
+    ) -> LinkTargets:
+        targets: dict[str, str] = {}
+        for meta in metas:
+            rel = content_rel(config.content_dir, meta.source.path)
+            targets[rel] = links.href(f"artikel/{meta.slug}/")
+        for page in page_metas:
+            targets[content_rel(config.content_dir, page.source.path)] = links.href(f"{page.slug}/")
+        statics = frozenset(url for url, _ in statics)
+        return cls(config.content_dir, targets, statics, links.base_path)
+
+    def markdown_href(self, rel: str) -> str | None:
+        return self.markdown.get(rel)
+
+    def static_href(self, rel: str) -> str | None:
+        return self.base_path + rel if rel in self.static else None
+
+
+LinkLookups = dict[tuple[str, str], "str | None"]  # (kind, path) → href; what a body linked to
+
+
+def render_body(
+    renderer: MarkdownRenderer,
+    targets: LinkTargets,
+    meta: ArticleMeta | PageMeta,
+    problems: ProblemList,
+    lookups: LinkLookups | None = None,
+) -> str:
+    """One article's or page's Markdown as HTML; broken links become problems.
+
+    `lookups`, when given, records every link target the body asked about, so a cache can
+    tell whether the body must be rendered again after other files were added or renamed.
+    """
+    source = meta.source
+
+    def recorded(kind: str, find: Callable[[str], str | None]) -> Callable[[str], str | None]:
+        if lookups is None:
+            return find
+
+        def look(rel: str) -> str | None:
+            lookups[(kind, rel)] = href = find(rel)
+            return href
+
+        return look
+
+    context = LinkContext(
+        recorded("md", targets.markdown_href),
+        recorded("static", targets.static_href),
+        content_rel(targets.content_dir, source.path.parent),
+        [],
+    )
+    html = renderer.render(source.body, context)
+    for broken in context.broken:
+        problems.add(
+            source.rel,
+            line_of(source.body, broken, source.body_line),
+            f"the link {broken!r} leads nowhere",
+            "check the file name; link to articles as ../2021/navn.md and to "
+            "files as static/navn.pdf",
+        )
+    return html
+
+
+@dataclass(frozen=True)
+class CanonicalNames:
+    """One spelling per section and tag slug across all articles ("KMD", not "kmd")."""
+
+    sections: Mapping[str, str]
+    tags: Mapping[str, str]
+
+    @classmethod
+    def of(cls, metas: Iterable[ArticleMeta]) -> CanonicalNames:
+        metas = list(metas)
+        return cls(
+            canonical_names(m.section for m in metas),
+            canonical_names(t for m in metas for t in m.tags),
+        )
+
+
+def make_article(meta: ArticleMeta, body_html: str, names: CanonicalNames) -> Article:
+    return Article(
+        source=meta.source.rel,
+        title=meta.title,
+        slug=meta.slug,
+        date=meta.date,
+        body_html=body_html,
+        lead=meta.lead,
+        section=names.sections[slugify(meta.section)],
+        tags=tuple(names.tags[slugify(t)] for t in meta.tags),
+        authors=meta.authors,
+        updated=meta.updated,
+        draft=meta.draft,
+        image=meta.image,
+        image_alt=meta.image_alt,
+        extra=meta.extra,
+        aliases=meta.aliases,
+    )
+
+
+def make_page(meta: PageMeta, body_html: str) -> Page:
+    return Page(
+        meta.source.rel, meta.title, meta.slug, body_html, meta.lead, meta.extra, meta.aliases
+    )
 
 
 def static_files(config: SiteConfig) -> list[tuple[str, Path]]:
@@ -281,36 +353,44 @@ def index_search(writer: OutputWriter) -> None:
 
 
 def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:
+    target = job_target(job)
+    if isinstance(job, CopyJob):
+        writer.copy(target, job.path)
+    else:
+        writer.write(target, render_job(job, env, config, links))
+
+
+def job_target(job: Job) -> PurePosixPath:
+    """The output file of `job`; a URL that would leave the output folder is a SiteError."""
     try:
-        target = output_path(job.url)
+        return output_path(job.url)
     except UnsafePath as exc:
         raise SiteError(Problem(job.source, None, str(exc), "use a plain slug")) from None
+
+
+def render_job(job: Job, env, config: SiteConfig, links: Links) -> bytes:
+    """The bytes of a generated file (every job but CopyJob, whose file is copied as it is)."""
     if isinstance(job, PageJob):
-        html = render_template(env, job.template, job.context, config.site_dir)
-        writer.write(target, html.encode("utf-8"))
-    elif isinstance(job, FeedJob):
-        writer.write(
-            target,
-            render_feed(
-                job.kind,
-                config=config,
-                links=links,
-                title=job.title,
-                description=job.description,
-                page_url=job.page_url,
-                self_url=job.url,
-                articles=job.articles,
-            ),
+        return render_template(env, job.template, job.context, config.site_dir).encode("utf-8")
+    if isinstance(job, FeedJob):
+        return render_feed(
+            job.kind,
+            config=config,
+            links=links,
+            title=job.title,
+            description=job.description,
+            page_url=job.page_url,
+            self_url=job.url,
+            articles=job.articles,
         )
-    elif isinstance(job, DataJob):
-        writer.write(target, render_data(job, config, links, env.globals["now"]))
-    else:
-        assert isinstance(job, CopyJob)
-        writer.copy(PurePosixPath(target), job.path)
+    if isinstance(job, DataJob):
+        return render_data(job, config, links, env.globals["now"])
+    raise TypeError(f"no renderer for {type(job).__name__}")
 
 
-def _content_rel(config: SiteConfig, path: Path) -> str:
-    rel = path.relative_to(config.content_dir).as_posix()
+def content_rel(content_dir: Path, path: Path) -> str:
+    """`path` relative to content/, as the links in Markdown are written."""
+    rel = path.relative_to(content_dir).as_posix()
     return "" if rel == "." else rel
 
 

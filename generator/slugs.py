@@ -6,6 +6,7 @@ Mac editors save it) slugs the same as a precomposed å.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from slugify import slugify as _slugify
@@ -30,8 +31,13 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(text: str, separator: str = "-") -> str:
-    """Return the URL slug of `text`; empty when nothing letter- or digit-like remains."""
+    """Return the URL slug of `text`; empty when nothing letter- or digit-like remains.
+
+    Memoised: a site's few hundred tag and section names are slugged on every build, and
+    the live preview rebuilds on every save.
+    """
     normalised = unicodedata.normalize("NFC", str(text))
     return _slugify(
         normalised,
