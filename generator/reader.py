@@ -6,6 +6,7 @@ mapping with the line of every key, so later phases can point at the exact line.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from generator.errors import ProblemList
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -69,6 +71,11 @@ def discover(folder: Path, pattern: str, site_dir: Path, problems: ProblemList) 
     return found
 
 
+def strip_control_characters(text: str) -> str:
+    """Remove C0/C1 control characters (but tab and newline): invalid in HTML and XML."""
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
 def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
     """Decode a file as UTF-8 (with or without BOM), normalised to LF and NFC."""
     rel = _rel(path, site_dir)
@@ -93,7 +100,8 @@ def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    # Control characters are invisible, invalid in HTML and XML feeds, and never meant.
+    return unicodedata.normalize("NFC", strip_control_characters(text))
 
 
 def split_source(path: Path, site_dir: Path, problems: ProblemList) -> SourceFile | None:
@@ -165,7 +173,9 @@ def _parse_yaml(text: str, rel: Path, problems: ProblemList) -> tuple[dict, dict
         line = mark.line + 2 if mark else None
         what = exc.problem or str(exc)
         hint = "check the quoting: a value with ': ' or starting with a quote must be quoted"
-        source_line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+        source_line = (
+            text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+        )
         if "\t" in what or "\t" in source_line:
             hint = "YAML does not allow tabs: indent with spaces"
         problems.add(rel, line, f"invalid YAML in the front matter: {what}", hint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generator.errors import SiteError
@@ -167,7 +169,7 @@ def test_bom_crlf_and_nfd_are_read_correctly(site):
     )
     site.build()
     html = site.read("artikel/aabne-data-i-koege/")
-    assert "<h1>Åbne data i Køge</h1>" in html
+    assert re.search(r"<h1[^>]*>Åbne data i Køge</h1>", html)
 
 
 def test_broken_template_names_template_and_line(site):
