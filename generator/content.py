@@ -19,7 +19,7 @@ import yaml
 from generator.config import SiteConfig
 from generator.errors import ProblemList
 from generator.model import Author
-from generator.reader import FrontMatterLoader, SourceFile, read_text
+from generator.reader import FrontMatterLoader, SourceFile, read_text, strip_control_characters
 from generator.slugs import is_valid_slug, slugify
 
 ARTICLE_KEYS = frozenset(
@@ -183,7 +183,7 @@ def article_meta(
             problems.add(src.rel, src.line_of("authors"), f"author name {name!r} has no letters")
         else:
             article_authors.append(author)
-    slug = _slug(src, title, problems)
+    slug = _slug(src, title, problems) if title or "slug" in meta else ""
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         problems.add(src.rel, src.line_of("draft"), "draft must be true or false")
@@ -298,7 +298,7 @@ def _text(src: SourceFile, key: str, problems: ProblemList, required: bool = Fal
         return None
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
-    text = " ".join(str(value).split())
+    text = " ".join(strip_control_characters(str(value)).split())
     if required and not text:
         problems.add(src.rel, src.line_of(key), f"{key} is empty", f"write the {key} after {key}:")
         return None
@@ -321,7 +321,7 @@ def _text_list(src: SourceFile, key: str, problems: ProblemList) -> list[str]:
         return []
     seen: dict[str, str] = {}
     for item in value:
-        text = " ".join(str(item).split())
+        text = " ".join(strip_control_characters(str(item)).split())
         if text and slugify(text) not in seen:
             seen[slugify(text)] = text
     return list(seen.values())
