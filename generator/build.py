@@ -79,6 +79,7 @@ def build(
     with _timed(report, "images"):
         statics = static_files(config)
         images = prepare_images(statics, config.site_dir / CACHE_DIR / "images")
+        report.warnings.extend(images.warnings)
     with _timed(report, "plan"):
         jobs = plan_site(config, library, [*statics, *images.files], theme_assets(config))
         check_banners(config)

@@ -58,6 +58,7 @@ class ImageSet:
 
     images: Mapping[str, ResponsiveImage]
     files: tuple[tuple[str, Path], ...]  # (site-relative URL, cached file)
+    warnings: tuple[Problem, ...] = ()  # images that could not be read (copied as they are)
 
     def get(self, url: str | None) -> ResponsiveImage | None:
         return self.images.get((url or "").lstrip("/")) if url else None
@@ -69,18 +70,23 @@ def prepare_images(static_files: Sequence[tuple[str, Path]], cache_dir: Path) ->
     images: dict[str, ResponsiveImage] = {}
     files: list[tuple[str, Path]] = []
     used: set[Path] = set()
+    warnings: list[Problem] = []
     for url, path in static_files:
         source_format = SOURCE_FORMATS.get(path.suffix.lower())
         if source_format is None:
             continue
-        image, made = _prepare_one(url, path, source_format, cache_dir)
+        try:
+            image, made = _prepare_one(url, path, source_format, cache_dir)
+        except SiteError as exc:
+            warnings.extend(exc.problems)
+            continue
         images[url] = image
         files.extend(made)
         used.update(p for _, p in made)
     for stale in cache_dir.glob("*"):
         if stale.is_file() and stale not in used and not stale.name.startswith("."):
             stale.unlink(missing_ok=True)
-    return ImageSet(images, tuple(files))
+    return ImageSet(images, tuple(files), tuple(warnings))
 
 
 def _prepare_one(
@@ -97,8 +103,9 @@ def _prepare_one(
             Problem(
                 path,
                 None,
-                f"this image cannot be read: {exc}",
-                "save it again as JPEG or PNG, or remove it",
+                f"this image cannot be read, so it gets no smaller sizes: {exc}",
+                "save it again as JPEG or PNG; until then it is copied as it is",
+                severity="warning",
             )
         ) from None
     width, height = original.size
