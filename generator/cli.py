@@ -13,6 +13,7 @@ from generator import __version__
 from generator.build import BuildOptions, BuildReport, build
 from generator.config import load_config
 from generator.errors import SiteError
+from generator.newsletter.commands import add_commands as add_newsletter_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "--no-drafts", action="store_true", help="hide drafts and future articles in the preview"
     )
     serve_cmd.set_defaults(run=_run_serve)
+    add_newsletter_commands(commands, common)
     return parser
 
 
@@ -97,7 +99,10 @@ def _run_serve(args: argparse.Namespace) -> int:
             config, BuildOptions(preview, include_drafts=not args.no_drafts), _progress()
         )
         _print_summary(report, preview)
-        server = make_server(preview, args.host, args.port)
+        from generator.newsletter.app import preview_app
+
+        signup = preview_app(config, preview, args.port)  # signing up works in the preview
+        server = make_server(preview, args.host, args.port, signup_app=signup)
         print(
             f"Serving {site.name or site} on http://{host_for_url}:{args.port}/ — Ctrl+C stops",
             file=sys.stderr,

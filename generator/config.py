@@ -16,36 +16,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problem, ProblemList, SiteError
+from generator.newsletter.settings import (  # re-exported: the site config holds them
+    NewsletterConfig,
+    NewsletterList,
+    SmtpConfig,
+    parse_newsletter,
+)
+
+__all__ = ["NewsletterConfig", "NewsletterList", "SiteConfig", "SmtpConfig", "load_config"]
 
 CONFIG_NAME = "site.toml"
-
-
-@dataclass(frozen=True)
-class NewsletterList:
-    id: str
-    name: str
-    description: str = ""
-    default: bool = False
-
-
-@dataclass(frozen=True)
-class NewsletterConfig:
-    """Where the signup form posts and which field names the receiving provider expects."""
-
-    action: str = "/nyhedsbrev/tilmeld"
-    method: str = "post"
-    email_field: str = "email"
-    name_field: str = "name"
-    lists_field: str = "lists"
-    consent_field: str = "consent"
-    honeypot_field: str = "website"
-    lists: tuple[NewsletterList, ...] = (
-        NewsletterList("ugebrev", "Ugebrevet", "De vigtigste nyheder fra ugen, hver fredag.", True),
-    )
-    consent_text: str = (
-        "Jeg giver samtykke til, at kommunenyt gemmer min e-mailadresse og mit navn for at sende "
-        "mig de valgte nyhedsbreve. Jeg kan til enhver tid afmelde mig via linket i hver mail."
-    )
 
 
 @dataclass(frozen=True)
@@ -122,21 +102,6 @@ _SITE_KEYS: dict[str, type | tuple[type, ...]] = {
     "publisher": str,
     "accessibility_statement_url": str,
     "contact_email": str,
-}
-_NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {
-    "action": str,
-    "method": str,
-    "fields": dict,
-    "honeypot_field": str,
-    "lists": list,
-    "consent_text": str,
-}
-_FIELD_KEYS = {"email", "name", "lists", "consent"}
-_LIST_KEYS: dict[str, type | tuple[type, ...]] = {
-    "id": str,
-    "name": str,
-    "description": str,
-    "default": bool,
 }
 _BANNER_KEYS: dict[str, type | tuple[type, ...]] = {
     "image": str,
@@ -233,7 +198,7 @@ def parse_config(raw: dict[str, Any], text: str, path: Path, site_dir: Path) -> 
         if key in site and site[key] < 1:
             problems.add(path, checker.line_of(key), f"{key} must be at least 1")
 
-    newsletter = _parse_newsletter(raw.get("newsletter", {}), checker)
+    newsletter = parse_newsletter(raw.get("newsletter", {}), checker)
     banners = _parse_banners(raw.get("banners", []), checker)
     problems.raise_if_errors()
     return SiteConfig(site_dir=site_dir, newsletter=newsletter, banners=banners, **site)
@@ -241,61 +206,6 @@ def parse_config(raw: dict[str, Any], text: str, path: Path, site_dir: Path) -> 
 
 def _normalise_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
-
-
-def _parse_newsletter(table: Any, checker: _Checker) -> NewsletterConfig:
-    if not isinstance(table, dict):
-        checker.problems.add(
-            checker.path, checker.line_of("newsletter"), "[newsletter] must be a table"
-        )
-        return NewsletterConfig()
-    values = checker.typed(table, _NEWSLETTER_KEYS, "newsletter")
-    kwargs: dict[str, Any] = {
-        k: values[k] for k in ("action", "method", "honeypot_field", "consent_text") if k in values
-    }
-    fields = values.get("fields", {})
-    checker.unknown(fields, _FIELD_KEYS, "newsletter.fields")
-    for name in _FIELD_KEYS & fields.keys():
-        if not isinstance(fields[name], str) or not fields[name]:
-            checker.problems.add(
-                checker.path,
-                checker.line_of(name),
-                f"newsletter.fields.{name} must be a field name in quotes",
-            )
-        else:
-            kwargs[f"{name}_field"] = fields[name]
-    if "method" in kwargs and kwargs["method"].lower() not in ("get", "post"):
-        checker.problems.add(checker.path, checker.line_of("method"), "method must be get or post")
-    if "lists" in values:
-        lists = []
-        for item in values["lists"]:
-            if not isinstance(item, dict):
-                checker.problems.add(
-                    checker.path,
-                    checker.line_of("lists"),
-                    "each newsletter list must be a table with id and name",
-                )
-                continue
-            item = checker.typed(item, _LIST_KEYS, "newsletter.lists")
-            if not item.get("id") or not item.get("name"):
-                checker.problems.add(
-                    checker.path,
-                    checker.line_of("lists"),
-                    "a newsletter list needs both id and name",
-                )
-                continue
-            lists.append(NewsletterList(**item))
-        if not lists:
-            checker.problems.add(
-                checker.path, checker.line_of("lists"), "at least one newsletter list is needed"
-            )
-        ids = [x.id for x in lists]
-        if len(set(ids)) != len(ids):
-            checker.problems.add(
-                checker.path, checker.line_of("lists"), "two newsletter lists share an id"
-            )
-        kwargs["lists"] = tuple(lists)
-    return NewsletterConfig(**kwargs)
 
 
 def _parse_banners(items: Any, checker: _Checker) -> tuple[Banner, ...]:

@@ -16,6 +16,9 @@ from generator.config import SiteConfig
 from generator.errors import Problem, SiteError
 from generator.library import Library
 from generator.model import Article, Taxon
+from generator.newsletter.archive import read_issues
+from generator.newsletter.form import signup_form
+from generator.newsletter.pages import service_data
 from generator.urls import taxon_feed_url, url_of
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -196,13 +199,30 @@ def plan_site(
     for plain in library.pages:
         page(url_of(plain), "page.html", str(plain.source), page=plain)
     privacy = next((p for p in library.pages if p.slug == "privatlivspolitik"), None)
+    # Newsletter: the signup form as the provider expects it, the archive of sent issues,
+    # and the navigation the builtin signup service renders its own pages with.
+    issues = read_issues(config, library.articles)
     page(
         url_of("newsletter"),
         "newsletter.html",
         "newsletter signup page",
         newsletter=config.newsletter,
+        form=signup_form(config),
         privacy_page=privacy,
     )
+    page(
+        url_of("newsletter_archive"), "newsletter/archive.html", "newsletter archive", issues=issues
+    )
+    for issue in issues:
+        page(issue.url, "newsletter/issue.html", issue.source, issue=issue)
+    if config.newsletter.provider == "builtin":
+        page(
+            url_of("newsletter_service_data"),
+            "newsletter/service.json",
+            "signup service navigation",
+            data=service_data(library),
+            noindex=True,
+        )
     page(
         url_of("newsletter_thanks"),
         "newsletter_thanks.html",

@@ -6,6 +6,7 @@ import functools
 import http.server
 import threading
 from pathlib import Path
+from typing import Any
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -47,19 +48,25 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    directory: Path, host: str = "127.0.0.1", port: int = 8000
+    directory: Path, host: str = "127.0.0.1", port: int = 8000, signup_app: Any = None
 ) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(SiteRequestHandler, directory=str(directory))
+    """`signup_app` (the builtin newsletter service) answers the paths it handles."""
+    handler_class: type[SiteRequestHandler] = SiteRequestHandler
+    if signup_app is not None:
+        from generator.newsletter.server import mount
+
+        handler_class = mount(SiteRequestHandler, signup_app)  # type: ignore[assignment]
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
 def serve_in_thread(
-    directory: Path, host: str = "127.0.0.1", port: int = 0
+    directory: Path, host: str = "127.0.0.1", port: int = 0, signup_app: Any = None
 ) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
     """Start a server in the background (port 0 picks a free one); used by tests."""
-    server = make_server(directory, host, port)
+    server = make_server(directory, host, port, signup_app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread

@@ -22,6 +22,12 @@ NAMED = {
     "authors": "forfattere/",
     "newsletter": "nyhedsbrev/",
     "newsletter_thanks": "nyhedsbrev/tak/",
+    "newsletter_archive": "nyhedsbrev/arkiv/",
+    "newsletter_signup": "nyhedsbrev/tilmeld",  # the builtin signup service answers these
+    "newsletter_confirm": "nyhedsbrev/bekraeft",
+    "newsletter_unsubscribe": "nyhedsbrev/afmeld",
+    "newsletter_service_data": "nyhedsbrev/tjeneste.json",  # navigation for service pages
+    "signup_script": "assets/signup.js",
     "not_found": "404.html",
     "rss": "feed.xml",
     "atom": "atom.xml",
@@ -71,6 +77,11 @@ def url_of(target: object, page: int = 1) -> str:
 def taxon_feed_url(taxon: Taxon, kind: str) -> str:
     """Feeds of a section/tag/author: …/feed.xml (RSS), …/atom.xml (Atom), …/feed.json."""
     return url_of(taxon) + FEED_FILES[kind]
+
+
+def newsletter_issue_url(issue_slug: str) -> str:
+    """One sent newsletter in the archive: nyhedsbrev/arkiv/2021-06-18-ugebrev/."""
+    return f"{NAMED['newsletter_archive']}{issue_slug}/"
 
 
 class UnsafePath(ValueError):
