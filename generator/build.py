@@ -187,13 +187,14 @@ class LinkTargets:
         metas: Iterable[ArticleMeta],
         page_metas: Iterable[PageMeta],
         statics: Iterable[tuple[str, Path]],
+        rel_of: Callable[[Path], str] | None = None,  # a cache of content_rel
     ) -> LinkTargets:
+        rel_of = rel_of or (lambda path: content_rel(config.content_dir, path))
         targets: dict[str, str] = {}
         for meta in metas:
-            rel = content_rel(config.content_dir, meta.source.path)
-            targets[rel] = links.href(f"artikel/{meta.slug}/")
+            targets[rel_of(meta.source.path)] = f"{links.base_path}artikel/{meta.slug}/"
         for page in page_metas:
-            targets[content_rel(config.content_dir, page.source.path)] = links.href(f"{page.slug}/")
+            targets[rel_of(page.source.path)] = f"{links.base_path}{page.slug}/"
         statics = frozenset(url for url, _ in statics)
         return cls(config.content_dir, targets, statics, links.base_path)
 

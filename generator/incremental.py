@@ -1,0 +1,525 @@
+"""The site kept in memory, rebuilt after each change by redoing only what the change affects.
+
+The live preview's engine. It runs the same phases as `build` (generator.build) and keeps
+what each produced, keyed by its inputs:
+
+- each source file's front matter and validated metadata, re-read only when the file
+  changed (or authors.yaml or site.toml did);
+- each body's HTML together with every link target it looked up, rendered again only
+  when its text changed or one of those targets now resolves differently;
+- each output file's bytes with the signature of its inputs (generator.deps), rendered
+  again only when the signature changed.
+
+The library and the plan are made anew on every rebuild (they are fast); a template or
+site.toml change starts from scratch. A rebuild that fails keeps the last good site and
+records the problems, which the preview server shows as an error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from generator.build import (
+    CACHE_DIR,
+    CanonicalNames,
+    LinkLookups,
+    LinkTargets,
+    add_theme_helpers,
+    check_banners,
+    check_unique_slugs,
+    content_rel,
+    is_published,
+    job_target,
+    make_article,
+    make_page,
+    render_body,
+    render_job,
+    static_files,
+    theme_assets,
+)
+from generator.config import CONFIG_NAME, SiteConfig, load_config
+from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
+from generator.deps import Signatures, library_uses, replace_articles
+from generator.errors import Problem, ProblemList, SiteError
+from generator.images import ImageSet, prepare_images
+from generator.library import build_library
+from generator.markdown_render import MarkdownRenderer
+from generator.model import Article
+from generator.plan import CopyJob, Job, plan_site
+from generator.reader import SourceFile, discover, split_source
+from generator.render import make_environment
+from generator.slugs import slugify
+from generator.theme import template_dirs
+from generator.urls import Links
+
+Progress = Callable[[str, int, int], None]
+
+# What a changed path is, for deciding what to redo.
+ARTICLE, PAGE, AUTHORS, STATIC, TEMPLATE, CONFIG = (
+    "article",
+    "page",
+    "authors",
+    "static",
+    "template",
+    "config",
+)
+_EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", "~", ".part", ".crdownload")
+
+
+def classify(site_dir: Path, path: Path) -> str | None:
+    """The kind of a changed path, or None when it cannot affect the site."""
+    try:
+        rel = path.relative_to(site_dir)
+    except ValueError:
+        return None
+    parts = rel.parts
+    if (
+        not parts
+        or any(p.startswith((".", "#")) for p in parts)
+        or path.name.endswith(_EDITOR_LITTER)
+    ):
+        return None
+    if parts == (CONFIG_NAME,):
+        return CONFIG
+    if parts[0] == "templates":
+        return STATIC if len(parts) > 1 and parts[1] == "assets" else TEMPLATE
+    if parts[0] != "content" or len(parts) < 2:
+        return None
+    if parts[1:] == ("authors.yaml",):
+        return AUTHORS
+    if parts[1] == "static":
+        return STATIC
+    if parts[1] == "articles" and (path.suffix == ".md" or "." not in path.name):
+        return ARTICLE  # a .md file or a folder of them
+    if parts[1] == "pages" and (path.suffix == ".md" or len(parts) == 2):
+        return PAGE
+    return None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Paths that changed since the last rebuild; `everything` for the first build."""
+
+    paths: frozenset[Path] = frozenset()
+    everything: bool = False
+
+    def kinds(self, site_dir: Path) -> dict[str, set[Path]]:
+        found: dict[str, set[Path]] = {}
+        for path in self.paths:
+            kind = classify(site_dir, path)
+            if kind:
+                found.setdefault(kind, set()).add(path)
+        return found
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    generation: int
+    changed: frozenset[str] | None  # output files that changed; None: all of them
+    error: SiteError | None
+    timings: Mapping[str, float]
+    rendered: int = 0  # files rendered anew (the rest came from memory)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+@dataclass
+class _Read:
+    source: SourceFile | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class _Meta:
+    source: SourceFile | None
+    epoch: int
+    meta: ArticleMeta | PageMeta | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class _Body:
+    text: str
+    lookups: LinkLookups
+    html: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class _State:
+    """Everything derived from site.toml and the templates; dropped when they change."""
+
+    config: SiteConfig
+    links: Links
+    now: dt.datetime
+    epoch: int  # bumped when authors.yaml changes: every article is validated again
+    authors: dict | None = None
+    author_problems: tuple[Problem, ...] = ()
+    reads: dict[Path, _Read] = field(default_factory=dict)
+    metas: dict[Path, _Meta] = field(default_factory=dict)
+    bodies: dict[Path, _Body] = field(default_factory=dict)
+    articles: dict[Path, tuple[tuple, Article]] = field(default_factory=dict)
+    discovery_problems: tuple[Problem, ...] = ()
+    statics: list[tuple[str, Path]] | None = None
+    images: ImageSet | None = None
+    assets: list[tuple[str, Path]] | None = None
+    env: object | None = None
+    signatures: Signatures | None = None
+    rendered: dict[str, tuple[object, bytes]] = field(default_factory=dict)
+    # The last plan, for rebuilding after edits that changed article bodies only.
+    jobs: list[Job] = field(default_factory=list)
+    articles_in_plan: list[Article] = field(default_factory=list)
+    pages_in_plan: list[PageMeta] = field(default_factory=list)
+    showing_body: dict[str, list[int]] = field(default_factory=dict)  # slug → job indexes
+    content_rels: dict[Path, str] = field(default_factory=dict)
+
+
+class IncrementalSite:
+    """A site built in memory; `rebuild(changes)` brings it up to date with the sources."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        *,
+        include_drafts: bool = True,
+        base_url: str | None = None,
+        now: dt.datetime | None = None,
+        progress: Progress | None = None,
+    ):
+        self.site_dir = site_dir.resolve()
+        self.include_drafts = include_drafts
+        self.base_url = base_url
+        self.fixed_now = now
+        self.progress = progress
+        self.outputs: Mapping[str, bytes] = MappingProxyType({})
+        self.generation = 0
+        self.error: SiteError | None = None
+        self.warnings: list[Problem] = []
+        self.articles = 0
+        self._state: _State | None = None
+        self._renderer = MarkdownRenderer()
+
+    def rebuild(self, changes: Changes | None = None) -> RebuildResult:
+        """Bring the site up to date; problems are recorded in `error`, never raised."""
+        changes = changes or Changes(everything=True)
+        timings: dict[str, float] = {}
+        self.generation += 1
+        try:
+            changed, rendered = self._rebuild(changes, timings)
+        except SiteError as exc:
+            self.error = exc
+            return RebuildResult(self.generation, frozenset(), exc, timings)
+        self.error = None
+        return RebuildResult(self.generation, changed, None, timings, rendered)
+
+    # The phases, in the order build() runs them.
+
+    def _rebuild(
+        self, changes: Changes, timings: dict[str, float]
+    ) -> tuple[frozenset[str] | None, int]:
+        kinds = changes.kinds(self.site_dir)
+        state = self._state
+        if state is None or changes.everything or CONFIG in kinds:
+            state = self._state = self._fresh_state()
+            kinds = {}
+        elif TEMPLATE in kinds:
+            state.env = state.signatures = state.assets = None
+            state.rendered = {}
+        if STATIC in kinds:
+            state.statics = state.images = state.assets = None
+
+        with _timed(timings, "read"):
+            if AUTHORS in kinds or state.epoch == 0:
+                problems = ProblemList()
+                state.authors = load_authors(state.config, problems)
+                state.author_problems = tuple(problems.items)
+                state.epoch += 1
+            self._read_sources(state, kinds)
+            article_metas, page_metas = self._validate(state)
+        with _timed(timings, "select"):
+            published = [
+                m for m in article_metas if self.include_drafts or is_published(m, state.now)
+            ]
+            check_unique_slugs(published)
+        with _timed(timings, "images"):
+            if state.statics is None or state.images is None:
+                state.statics = static_files(state.config)
+                state.images = prepare_images(state.statics, self.site_dir / CACHE_DIR / "images")
+                state.rendered = {}  # pages embed image sizes
+        with _timed(timings, "markdown"):
+            articles, pages = self._bodies(state, published, page_metas)
+        with _timed(timings, "library"):
+            bodies_only = self._bodies_only(state, kinds, articles, page_metas)
+            if bodies_only is None:
+                library = build_library(articles, pages)
+        with _timed(timings, "plan"):
+            if bodies_only is None:
+                if state.assets is None:
+                    state.assets = theme_assets(state.config)
+                statics = [*state.statics, *state.images.files]
+                jobs = plan_site(state.config, library, statics, state.assets)
+                check_banners(state.config)
+        with _timed(timings, "render"):
+            if bodies_only is None:
+                changed, rendered = self._render(state, jobs, articles)
+                state.articles_in_plan, state.pages_in_plan = articles, page_metas
+            else:
+                changed, rendered = self._render_bodies_only(state, bodies_only)
+                state.articles_in_plan = articles
+        self.articles = len(articles)
+        return changed, rendered
+
+    def _fresh_state(self) -> _State:
+        config = load_config(self.site_dir)
+        if self.base_url:
+            config = config.with_base_url(self.base_url)
+        now = self.fixed_now or dt.datetime.now(dt.UTC)
+        return _State(config, Links(config), now, epoch=0)
+
+    def _read_sources(self, state: _State, kinds: Mapping[str, set[Path]]) -> None:
+        """Read new and changed Markdown files; find files again when some came or went."""
+        changed = kinds.get(ARTICLE, set()) | kinds.get(PAGE, set())
+        known = set(state.reads)
+        if not known or any(p.is_dir() or (p not in known and p.is_file()) for p in changed):
+            problems = ProblemList()
+            found = set(self._discover(state.config, problems))
+            state.discovery_problems = tuple(problems.items)
+            to_read = (changed & found) | (found - known)
+            gone = known - found
+        else:
+            to_read = {p for p in changed if p in known and p.is_file()}
+            gone = {p for p in changed if p in known} - to_read
+        for path in gone:
+            _forget(state, path)
+        for path in sorted(to_read):
+            problems = ProblemList()
+            try:
+                source = split_source(path, self.site_dir, problems)
+            except FileNotFoundError:  # deleted while we looked
+                _forget(state, path)
+                continue
+            state.reads[path] = _Read(source, tuple(problems.items))
+
+    def _discover(self, config: SiteConfig, problems: ProblemList) -> Iterator[Path]:
+        content = config.content_dir
+        yield from discover(content / "articles", "**/*.md", config.site_dir, problems)
+        yield from discover(content / "pages", "*.md", config.site_dir, problems)
+
+    def _validate(self, state: _State) -> tuple[list[ArticleMeta], list[PageMeta]]:
+        """Front matter → metadata, for files whose source or authors changed."""
+        pages_dir = state.config.content_dir / "pages"
+        articles, pages = [], []
+        errors = [*state.author_problems, *state.discovery_problems]
+        for path in sorted(state.reads):
+            read = state.reads[path]
+            errors.extend(read.problems)
+            cached = state.metas.get(path)
+            if cached is None or cached.source is not read.source or cached.epoch != state.epoch:
+                problems = ProblemList()
+                meta = None
+                if read.source is not None:
+                    meta = (
+                        page_meta(read.source, problems, state.config)
+                        if path.parent == pages_dir
+                        else article_meta(read.source, state.config, state.authors, problems)
+                    )
+                cached = _Meta(read.source, state.epoch, meta, tuple(problems.items))
+                state.metas[path] = cached
+            errors.extend(cached.problems)
+            if isinstance(cached.meta, PageMeta):
+                pages.append(cached.meta)
+            elif cached.meta is not None:
+                articles.append(cached.meta)
+        self.warnings = [p for p in errors if p.severity == "warning"]
+        real = [p for p in errors if p.severity == "error"]
+        if real:
+            raise SiteError(real)
+        return articles, pages
+
+    def _bodies(
+        self, state: _State, metas: list[ArticleMeta], page_metas: list[PageMeta]
+    ) -> tuple[list[Article], list]:
+        assert state.statics is not None
+
+        def rel_of(path: Path) -> str:
+            rel = state.content_rels.get(path)
+            if rel is None:
+                rel = state.content_rels[path] = content_rel(state.config.content_dir, path)
+            return rel
+
+        targets = LinkTargets.of(
+            state.config, state.links, metas, page_metas, state.statics, rel_of
+        )
+        lookup = {"md": targets.markdown_href, "static": targets.static_href}
+        problems: list[Problem] = []
+
+        def body(meta: ArticleMeta | PageMeta) -> str:
+            path = meta.source.path
+            cached = state.bodies.get(path)
+            if (
+                cached is None
+                or cached.text != meta.source.body
+                or any(lookup[kind](rel) != href for (kind, rel), href in cached.lookups.items())
+            ):
+                found = ProblemList()
+                lookups: LinkLookups = {}
+                html = render_body(self._renderer, targets, meta, found, lookups)
+                cached = state.bodies[path] = _Body(
+                    meta.source.body, lookups, html, tuple(found.items)
+                )
+            problems.extend(cached.problems)
+            return cached.html
+
+        names = CanonicalNames.of(metas)
+        articles = []
+        for index, meta in enumerate(metas, start=1):
+            html = body(meta)
+            key = (
+                meta,
+                html,
+                names.sections[slugify(meta.section)],
+                *(names.tags[slugify(t)] for t in meta.tags),
+            )
+            cached = state.articles.get(meta.source.path)
+            if cached is None or cached[0] != key:
+                cached = state.articles[meta.source.path] = (key, make_article(meta, html, names))
+            articles.append(cached[1])
+            if self.progress and index % 500 == 0:
+                self.progress("markdown", index, len(metas))
+        pages = [make_page(p, body(p)) for p in page_metas]
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise SiteError(errors)
+        self.warnings.extend(p for p in problems if p.severity == "warning")
+        return articles, pages
+
+    def _bodies_only(
+        self,
+        state: _State,
+        kinds: Mapping[str, set[Path]],
+        articles: list[Article],
+        page_metas: list[PageMeta],
+    ) -> dict[str, Article] | None:
+        """The articles whose body alone changed, when nothing else did; else None.
+
+        Then the library and the plan are as before, and only the pages and feeds that
+        show those bodies need rendering.
+        """
+        old = state.articles_in_plan
+        if (
+            not state.jobs
+            or state.env is None
+            or state.signatures is None
+            or set(kinds) - {ARTICLE}
+            or len(old) != len(articles)
+            or any(a is not b for a, b in zip(page_metas, state.pages_in_plan, strict=False))
+            or len(page_metas) != len(state.pages_in_plan)
+        ):
+            return None
+        changed = {}
+        card = state.signatures.card
+        for new, previous in zip(articles, old, strict=True):
+            if new is not previous:
+                if new.slug != previous.slug or card(new) != card(previous):
+                    return None
+                changed[new.slug] = new
+        return changed
+
+    def _render_bodies_only(
+        self, state: _State, changed: dict[str, Article]
+    ) -> tuple[frozenset[str], int]:
+        assert state.signatures is not None
+        indexes = sorted({i for slug in changed for i in state.showing_body.get(slug, ())})
+        outputs = dict(self.outputs)
+        touched = set()
+        for index in indexes:
+            job = state.jobs[index] = replace_articles(state.jobs[index], changed)
+            target = job_target(job).as_posix()
+            data = render_job(job, state.env, state.config, state.links)
+            state.rendered[target] = (state.signatures.job(job), data)
+            if outputs.get(target) != data:
+                outputs[target] = data
+                touched.add(target)
+        self.outputs = MappingProxyType(outputs)
+        return frozenset(touched), len(indexes)
+
+    def _render(
+        self, state: _State, jobs: list, articles: Iterable[Article]
+    ) -> tuple[frozenset[str] | None, int]:
+        """Render the jobs whose signature changed; swap in the new files all at once."""
+        full = not state.rendered
+        if state.env is None or state.signatures is None:
+            assert state.images is not None
+            env = make_environment(state.config, state.links, state.now)
+            add_theme_helpers(env, state.config, state.links, state.images)
+            state.env = env
+            uses = library_uses(template_texts(state.config))
+            state.signatures = Signatures(state.config.feed_items, uses)
+            full = True
+        signatures = state.signatures
+        signatures.start(articles)
+        outputs: dict[str, bytes] = {}
+        rendered: dict[str, tuple[object, bytes]] = {}
+        changed: set[str] = set()
+        for index, job in enumerate(jobs, start=1):
+            target = job_target(job).as_posix()
+            signature = signatures.job(job)
+            previous = state.rendered.get(target)
+            if previous is not None and previous[0] == signature:
+                data = previous[1]
+            else:
+                if isinstance(job, CopyJob):
+                    data = job.path.read_bytes()
+                else:
+                    data = render_job(job, state.env, state.config, state.links)
+                if previous is None or previous[1] != data:
+                    changed.add(target)
+            outputs[target] = data
+            rendered[target] = (signature, data)
+            if self.progress and full and (index % 500 == 0 or index == len(jobs)):
+                self.progress("rendering", index, len(jobs))
+        changed.update(self.outputs.keys() - outputs.keys())
+        state.jobs = jobs
+        state.showing_body = {}
+        for index, job in enumerate(jobs):
+            for slug in signatures.bodies_shown(job, state.config.feed_items):
+                state.showing_body.setdefault(slug, []).append(index)
+        count = sum(1 for t in rendered if state.rendered.get(t, (None,))[0] != rendered[t][0])
+        state.rendered = rendered
+        self.outputs = MappingProxyType(outputs)
+        return (None if full else frozenset(changed)), count
+
+
+def _forget(state: _State, path: Path) -> None:
+    for cache in (state.reads, state.metas, state.bodies, state.articles):
+        cache.pop(path, None)
+
+
+def template_texts(config: SiteConfig) -> list[str]:
+    """The text of every template the site may use, its own and the default theme's."""
+    texts = []
+    for folder in template_dirs(config.templates_dir):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "assets" not in path.relative_to(folder).parts:
+                try:
+                    texts.append(path.read_text(encoding="utf-8-sig"))
+                except (UnicodeDecodeError, OSError):
+                    continue
+    return texts
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = time.perf_counter() - start
