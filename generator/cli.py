@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -64,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(run=_run_build)
 
     serve_cmd = commands.add_parser(
-        "serve", parents=[common], help="build into a temporary folder and serve on 127.0.0.1"
+        "serve",
+        parents=[common],
+        help="live preview on 127.0.0.1: rebuilds on every save, the open tab reloads itself",
     )
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument(
         "--no-drafts", action="store_true", help="hide drafts and future articles in the preview"
@@ -88,31 +88,16 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from generator.serve import make_server
+    from generator.preview import run_preview
 
-    site = args.site.resolve()
-    host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    config = load_config(site).with_base_url(f"http://{host_for_url}:{args.port}/")
-    preview = Path(tempfile.mkdtemp(prefix="kommunenyt-preview-")) / "site"
-    try:
-        report = build(
-            config, BuildOptions(preview, include_drafts=not args.no_drafts), _progress()
-        )
-        _print_summary(report, preview)
-        from generator.newsletter.app import preview_app
-
-        signup = preview_app(config, preview, args.port)  # signing up works in the preview
-        server = make_server(preview, args.host, args.port, signup_app=signup)
-        print(
-            f"Serving {site.name or site} on http://{host_for_url}:{args.port}/ — Ctrl+C stops",
-            file=sys.stderr,
-        )
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()
-    finally:
-        shutil.rmtree(preview.parent, ignore_errors=True)
+    run_preview(
+        args.site,
+        args.host,
+        args.port,
+        include_drafts=not args.no_drafts,
+        debug=args.debug,
+        progress=_progress(),
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -193,12 +194,14 @@ class IncrementalSite:
         base_url: str | None = None,
         now: dt.datetime | None = None,
         progress: Progress | None = None,
+        debug: bool = False,
     ):
         self.site_dir = site_dir.resolve()
         self.include_drafts = include_drafts
         self.base_url = base_url
         self.fixed_now = now
         self.progress = progress
+        self.debug = debug
         self.outputs: Mapping[str, bytes] = MappingProxyType({})
         self.generation = 0
         self.error: SiteError | None = None
@@ -211,13 +214,28 @@ class IncrementalSite:
         """Bring the site up to date; problems are recorded in `error`, never raised."""
         changes = changes or Changes(everything=True)
         timings: dict[str, float] = {}
-        self.generation += 1
         try:
             changed, rendered = self._rebuild(changes, timings)
         except SiteError as exc:
             self.error = exc
+            self.generation += 1
             return RebuildResult(self.generation, frozenset(), exc, timings)
+        except Exception as exc:  # a bug or an unreadable disk: report it, start afresh next time
+            if self.debug:
+                traceback.print_exc()
+            self._state = None
+            self.error = SiteError(
+                Problem(
+                    self.site_dir.name or str(self.site_dir),
+                    None,
+                    f"internal error while rebuilding: {type(exc).__name__}: {exc}",
+                    "save again; if it persists, run kommunenyt serve --debug and report it",
+                )
+            )
+            self.generation += 1
+            return RebuildResult(self.generation, frozenset(), self.error, timings)
         self.error = None
+        self.generation += 1
         return RebuildResult(self.generation, changed, None, timings, rendered)
 
     # The phases, in the order build() runs them.
@@ -288,7 +306,7 @@ class IncrementalSite:
         """Read new and changed Markdown files; find files again when some came or went."""
         changed = kinds.get(ARTICLE, set()) | kinds.get(PAGE, set())
         known = set(state.reads)
-        if not known or any(p.is_dir() or (p not in known and p.is_file()) for p in changed):
+        if not known or any(p not in known for p in changed):  # new files, or whole folders
             problems = ProblemList()
             found = set(self._discover(state.config, problems))
             state.discovery_problems = tuple(problems.items)

@@ -1,12 +1,30 @@
-"""A small static file server for previewing the built site on 127.0.0.1."""
+"""Serving sites on 127.0.0.1: a built output folder, or the live preview from memory.
+
+The live preview (`kommunenyt serve`) keeps the site in memory (generator.incremental),
+rebuilds it when generator.watch reports changes, and tells open tabs to reload through
+Server-Sent Events. Its client script and error page live in the theme's preview/
+folder and are served under /__kommunenyt/ only here; a built site never contains them.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
+import mimetypes
+import os
 import threading
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+import jinja2
+
+from generator.incremental import Changes, IncrementalSite, RebuildResult
+from generator.theme import default_theme_dir
+from generator.urls import url_of
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -70,3 +88,214 @@ def serve_in_thread(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
+
+
+PREVIEW_PREFIX = "/__kommunenyt/"
+_PREVIEW_FILES = {"livereload.js": "application/javascript", "fejl.css": "text/css"}
+_TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/xml")
+_KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class ReloadEvent:
+    """What one rebuild changed, as sent to the browser tabs."""
+
+    generation: int
+    changed: frozenset[str] | None  # output files; None means all of them
+    error: bool
+
+    def json(self) -> str:
+        changed = None if self.changed is None else sorted(self.changed)
+        return json.dumps({"generation": self.generation, "changed": changed, "error": self.error})
+
+
+class LivePreview:
+    """The site in memory plus the stream of reload events; rebuilds one at a time."""
+
+    def __init__(self, site: IncrementalSite, service_dir: Path | None = None):
+        self.site = site
+        self.service_dir = service_dir  # where the newsletter service reads its navigation
+        self._build_lock = threading.Lock()
+        self._events = threading.Condition()
+        self._last = ReloadEvent(0, None, False)
+        self.closed = False
+        theme = default_theme_dir() / "preview"
+        self._files = {name: (theme / name).read_bytes() for name in _PREVIEW_FILES}
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(theme)), autoescape=True, trim_blocks=True
+        )
+        self._error_template = env.get_template("fejl.html")
+
+    def rebuild(self, changes: Changes | None = None) -> RebuildResult:
+        with self._build_lock:
+            result = self.site.rebuild(changes)
+            if result.error is None:
+                self._write_service_data()
+            event = ReloadEvent(result.generation, result.changed, result.error is not None)
+        if event.changed is None or event.changed or event.error != self._last.error:
+            with self._events:
+                self._last = event
+                self._events.notify_all()
+        return result
+
+    def last_event(self) -> ReloadEvent:
+        with self._events:
+            return self._last
+
+    def wait_for_event(self, after: int, timeout: float) -> ReloadEvent | None:
+        """The next event newer than generation `after`, or None after `timeout` seconds."""
+        with self._events:
+            self._events.wait_for(
+                lambda: self._last.generation > after or self.closed, timeout=timeout
+            )
+            return self._last if self._last.generation > after else None
+
+    def close(self) -> None:
+        with self._events:
+            self.closed = True
+            self._events.notify_all()
+
+    def preview_file(self, name: str) -> bytes | None:
+        return self._files.get(name)
+
+    def error_page(self) -> bytes:
+        problems = self.site.error.problems if self.site.error else []
+        html = self._error_template.render(problems=problems, prefix=PREVIEW_PREFIX)
+        return html.encode("utf-8")
+
+    def _write_service_data(self) -> None:
+        key = url_of("newsletter_service_data")
+        data = self.site.outputs.get(key)
+        if self.service_dir is None or data is None:
+            return
+        target = self.service_dir / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".tmp")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+
+
+class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):
+    """Answers from the preview's memory; HTML pages get the live-reload script."""
+
+    preview: LivePreview  # set on the subclass made by make_preview_server
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        path = unquote(urlsplit(self.path).path)
+        if path.startswith(PREVIEW_PREFIX):
+            self._preview_resource(path[len(PREVIEW_PREFIX) :], send_body)
+            return
+        site = self.preview.site
+        outputs, error, generation = site.outputs, site.error, site.generation
+        key = path.lstrip("/")
+        if key == "" or key.endswith("/"):
+            key += "index.html"
+        if ".." in key.split("/"):
+            self._send(400, "text/plain", b"bad path", send_body)
+            return
+        data = outputs.get(key)
+        status = 200
+        if data is None and f"{key}/index.html" in outputs:
+            self.send_response(301)
+            self.send_header("Location", path + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if data is None:
+            status, data = 404, outputs.get("404.html", b"<!doctype html><title>404</title>")
+            kind = "text/html"
+        else:
+            kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        if kind == "text/html" and error is not None:
+            status, data = 500, self.preview.error_page()
+        if kind == "text/html":
+            data = _inject_script(data, generation, key, error is not None)
+        self._send(status, kind, data, send_body)
+
+    def _preview_resource(self, name: str, send_body: bool) -> None:
+        if name == "events":
+            self._event_stream()
+        elif name == "status":
+            site = self.preview.site
+            status = {
+                "generation": site.generation,
+                "error": [str(p) for p in site.error.problems] if site.error else None,
+                "files": len(site.outputs),
+            }
+            self._send(200, "application/json", json.dumps(status).encode(), send_body)
+        elif (data := self.preview.preview_file(name)) is not None:
+            self._send(200, _PREVIEW_FILES[name], data, send_body)
+        else:
+            self._send(404, "text/plain", b"not found", send_body)
+
+    def _event_stream(self) -> None:
+        """Server-Sent Events: `hello` with the current state, then one `reload` per rebuild."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = self.preview.site.generation
+        hello = ReloadEvent(seen, None, self.preview.site.error is not None)
+        try:
+            self._write_event("hello", hello.json(), retry=1000)
+            while not self.preview.closed:
+                event = self.preview.wait_for_event(seen, _KEEPALIVE_SECONDS)
+                if event is None:
+                    self.wfile.write(b": keepalive\n\n")
+                else:
+                    seen = event.generation
+                    self._write_event("reload", event.json())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+    def _write_event(self, name: str, data: str, retry: int | None = None) -> None:
+        prefix = f"retry: {retry}\n" if retry else ""
+        self.wfile.write(f"{prefix}event: {name}\ndata: {data}\n\n".encode())
+        self.wfile.flush()
+
+    def _send(self, status: int, kind: str, data: bytes, send_body: bool) -> None:
+        self.send_response(status)
+        charset = "; charset=utf-8" if kind.startswith(_TEXT_TYPES) or kind.endswith("+xml") else ""
+        self.send_header("Content-Type", kind + charset)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _inject_script(html: bytes, generation: int, page: str, error: bool) -> bytes:
+    """Add the live-reload script to a page: an external file, so no inline script."""
+    query = urlencode({"v": generation, "side": page, "fejl": int(error)})
+    tag = f'<script src="{PREVIEW_PREFIX}livereload.js?{escape(query)}" defer></script>'.encode()
+    for marker in (b"</head>", b"</body>"):
+        at = html.find(marker)
+        if at >= 0:
+            return html[:at] + tag + b"\n" + html[at:]
+    return html + tag
+
+
+def bind_handler(
+    server: http.server.ThreadingHTTPServer, preview: LivePreview, signup_app: Any = None
+) -> None:
+    """Let `server` answer from `preview`; `signup_app` (the newsletter service) answers its
+    own paths. Done after binding, because the site's URLs need the port the server got."""
+    handler_class: type[http.server.BaseHTTPRequestHandler] = type(
+        "BoundPreviewHandler", (PreviewRequestHandler,), {"preview": preview}
+    )
+    if signup_app is not None:
+        from generator.newsletter.server import mount
+
+        handler_class = mount(handler_class, signup_app)
+    server.RequestHandlerClass = handler_class
