@@ -139,3 +139,35 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# The theme's own tests: the sample site plus one article that uses every element
+# (image, table, quotes, footnotes, aliases), built as if it were this moment, so the
+# fixture article and the sample's NIS2 guide are both in the two-day news sitemap.
+THEME_NOW = dt.datetime(2024, 9, 11, 12, 0, tzinfo=CPH)
+THEME_ARTICLE = "artikel/saadan-ser-en-artikel-med-det-hele-ud/"
+
+
+@pytest.fixture(scope="session")
+def theme_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    repo = Path(__file__).parent.parent
+    root = tmp_path_factory.mktemp("theme") / "site"
+    root.mkdir()
+    shutil.copy(repo / "site.toml", root / "site.toml")
+    shutil.copytree(repo / "content", root / "content")
+    shutil.copy(FIXTURES / "theme" / "alt-i-en.md", root / "content/articles/2024/alt-i-en.md")
+    built = Site.__new__(Site)
+    built.root, built.output = root, root / "output"
+    built.build(now=THEME_NOW, base_url="http://127.0.0.1/")
+    return built
+
+
+@pytest.fixture(scope="session")
+def theme_server(theme_site: Site) -> Iterator[str]:
+    """The theme site served on 127.0.0.1; yields the base URL."""
+    server, _ = serve_in_thread(theme_site.output)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
