@@ -1,0 +1,157 @@
+"""Partial rebuilds in memory: only what a change affects is rendered, and the result is
+always the same as a full build of the same sources."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from generator.build import BuildOptions, build
+from generator.config import load_config
+from generator.incremental import Changes, IncrementalSite, classify
+from generator.watch import Debouncer
+from tests.conftest import NOW, Site
+
+
+def make_site(site: Site) -> None:
+    for number in range(1, 8):
+        site.article(
+            f"2021/a{number}.md",
+            f"title: Artikel {number}\ndate: 2021-06-{number:02d} 09:00\n"
+            f"section: {'Drift' if number % 2 else 'Udbud'}\ntags: [Cloud, KL]\n",
+            f"Tekst {number} med et [link](a1.md).\n",
+        )
+    site.page("om", "Om os")
+
+
+def preview_of(site: Site) -> IncrementalSite:
+    preview = IncrementalSite(site.root, include_drafts=False, now=NOW)
+    assert preview.rebuild().error is None
+    return preview
+
+
+def same_as_full_build(site: Site, preview: IncrementalSite, tmp: Path) -> None:
+    output = tmp / "full"
+    build(load_config(site.root), BuildOptions(output, now=NOW, search=False))
+    built = {
+        p.relative_to(output).as_posix(): p.read_bytes()
+        for p in output.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
+    assert set(preview.outputs) == set(built)
+    different = [key for key in built if built[key] != preview.outputs[key]]
+    assert different == []
+
+
+def change(site: Site, preview: IncrementalSite, *paths: Path):
+    result = preview.rebuild(Changes(frozenset(site.root / p for p in paths)))
+    assert result.error is None, result.error
+    return result
+
+
+def test_a_body_edit_renders_only_its_page_and_the_feeds_carrying_it(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    site.article(
+        "2021/a3.md",
+        "title: Artikel 3\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud, KL]\n",
+        "Ny tekst.\n",
+    )
+    result = change(site, preview, "content/articles/2021/a3.md")
+    pages = {c for c in result.changed if c.endswith(".html")}
+    assert pages == {"artikel/artikel-3/index.html"}
+    assert "feed.xml" in result.changed and "sektion/drift/feed.xml" in result.changed
+    assert "sektion/udbud/feed.xml" not in result.changed
+    same_as_full_build(site, preview, tmp_path)
+
+
+def test_a_title_edit_also_updates_lists_neighbours_and_related(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    site.article(
+        "2021/a3.md",
+        "title: Ny overskrift\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud, KL]\n",
+        "Tekst 3 med et [link](a1.md).\n",
+    )
+    result = change(site, preview, "content/articles/2021/a3.md")
+    assert "index.html" in result.changed  # the front page lists it
+    assert "artikel/artikel-4/index.html" in result.changed  # its newer neighbour links it
+    assert "artikel/ny-overskrift/index.html" in result.changed
+    assert "artikel/artikel-3/index.html" not in preview.outputs
+    same_as_full_build(site, preview, tmp_path)
+
+
+def test_renaming_a_linked_article_re_renders_the_bodies_linking_to_it(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    site.article("2021/a1.md", "title: Omdøbt\ndate: 2021-06-01 09:00\nsection: Drift\n")
+    result = change(site, preview, "content/articles/2021/a1.md")
+    assert "artikel/artikel-5/index.html" in result.changed  # its body links to a1.md
+    assert 'href="/artikel/omdoebt/"' in preview.outputs["artikel/artikel-5/index.html"].decode()
+    same_as_full_build(site, preview, tmp_path)
+
+
+def test_adding_deleting_and_config_changes_match_a_full_build(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    added = site.article("2022/ny.md", "title: Ny\ndate: 2022-01-01 10:00\ntags: [KL]\n")
+    change(site, preview, "content/articles/2022/ny.md")
+    same_as_full_build(site, preview, tmp_path / "1")
+    (site.root / "content/articles/2021/a2.md").unlink()
+    change(site, preview, "content/articles/2021/a2.md")
+    same_as_full_build(site, preview, tmp_path / "2")
+    site.config(site_extra="page_size = 2\n")
+    change(site, preview, "site.toml")
+    same_as_full_build(site, preview, tmp_path / "3")
+    added.unlink()
+    (site.root / "content/articles/2022").rmdir()
+    change(site, preview, "content/articles/2022")  # a folder event alone is enough
+    same_as_full_build(site, preview, tmp_path / "4")
+
+
+def test_a_failed_rebuild_keeps_the_last_good_site(site):
+    make_site(site)
+    preview = preview_of(site)
+    good = dict(preview.outputs)
+    site.write("content/articles/2021/a1.md", "---\ntitle: x\ndate: 2021-02-30\n---\n")
+    result = preview.rebuild(Changes(frozenset({site.root / "content/articles/2021/a1.md"})))
+    assert result.error is not None
+    problem = result.error.problems[0]
+    assert str(problem.path) == "content/articles/2021/a1.md" and problem.line == 3
+    assert dict(preview.outputs) == good
+
+
+def test_changes_are_sorted_by_kind(tmp_path):
+    root = tmp_path
+    assert classify(root, root / "site.toml") == "config"
+    assert classify(root, root / "content/articles/2021/x.md") == "article"
+    assert classify(root, root / "content/pages/om.md") == "page"
+    assert classify(root, root / "content/authors.yaml") == "authors"
+    assert classify(root, root / "content/static/billede.jpg") == "static"
+    assert classify(root, root / "templates/base.html") == "template"
+    assert classify(root, root / "templates/assets/x.css") == "static"
+    assert classify(root, root / "content/articles/2021/.x.md.swp") is None
+    assert classify(root, root / "content/articles/2021/x.md~") is None
+    assert classify(root, root / "output/index.html") is None
+
+
+def test_the_debouncer_turns_a_burst_into_one_batch():
+    batches: list[frozenset[Path]] = []
+    done = threading.Event()
+
+    def flush(paths: frozenset[Path]) -> None:
+        batches.append(paths)
+        done.set()
+
+    debouncer = Debouncer(flush, quiet=0.2, longest=5)
+    debouncer.start()
+    try:
+        for number in range(50):
+            debouncer.add(Path(f"/x/{number}.md"))
+            time.sleep(0.002)
+        assert done.wait(5)
+        time.sleep(0.4)
+        assert len(batches) == 1 and len(batches[0]) == 50
+    finally:
+        debouncer.stop()
