@@ -136,8 +136,8 @@ class SmtpMailer:
             yield send
         except smtplib.SMTPAuthenticationError:
             raise MailError(f"the SMTP server {smtp.host} did not accept the login") from None
-        except smtplib.SMTPNotSupportedError as exc:
-            raise MailError(f"the SMTP server {smtp.host}: {exc}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(f"the SMTP server {smtp.host}: {type(exc).__name__}: {exc}") from None
         finally:
             try:
                 client.quit()
