@@ -72,6 +72,20 @@ def _parser() -> argparse.ArgumentParser:
         "--no-drafts", action="store_true", help="hide drafts and future articles in the preview"
     )
     serve_cmd.set_defaults(run=_run_serve)
+
+    new_cmd = commands.add_parser(
+        "new", parents=[common], help="start an article: content/articles/YYYY/<slug>.md"
+    )
+    new_cmd.add_argument("title", help='the headline, in quotes: "Køge flytter it-driften"')
+    new_cmd.add_argument("--section", help="section (default: [site] default_section)")
+    new_cmd.add_argument("--tags", default="", help="comma-separated tags: Cloud,KL")
+    new_cmd.set_defaults(run=_run_new)
+
+    check_cmd = commands.add_parser(
+        "check", parents=[common], help="find mistakes in the content, with file and line"
+    )
+    check_cmd.add_argument("--strict", action="store_true", help="warnings fail too")
+    check_cmd.set_defaults(run=_run_check)
     add_newsletter_commands(commands, common)
     return parser
 
@@ -99,6 +113,24 @@ def _run_serve(args: argparse.Namespace) -> int:
         progress=_progress(),
     )
     return 0
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from generator.new import new_article
+
+    tags = [t for t in args.tags.split(",") if t.strip()]
+    path = new_article(args.site.resolve(), args.title, args.section, tags)
+    print(path.relative_to(args.site.resolve()))
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from generator.check import check_site, format_report
+
+    report = check_site(args.site)
+    for line in format_report(report, args.strict):
+        print(line)
+    return 1 if report.failed(args.strict) else 0
 
 
 def _progress():
