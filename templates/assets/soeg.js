@@ -57,13 +57,15 @@ async function start(root) {
     });
     if (mine !== latest) return; // a newer search has started
     results = search.results;
-    status.textContent = describe(results.length, query);
-    await showMore();
+    await showMore(mine);
+    // Announced once the results are on the page, so a screen reader can go straight on.
+    if (mine === latest) status.textContent = describe(results.length, query);
   }
 
-  async function showMore() {
+  async function showMore(mine = latest) {
     const batch = results.slice(shown, shown + PAGE_SIZE);
     const items = await Promise.all(batch.map((result) => result.data()));
+    if (mine !== latest) return;
     for (const item of items) list.append(render(item));
     shown += batch.length;
     more.hidden = shown >= results.length;
