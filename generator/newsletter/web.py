@@ -13,7 +13,9 @@ MAX_BODY = 16 * 1024
 SECURITY_HEADERS = [
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),  # confirm and unsubscribe URLs carry tokens
+    # Confirm and unsubscribe URLs carry tokens: never send them to another site. (With
+    # no-referrer, browsers would post the page's forms with "Origin: null".)
+    ("Referrer-Policy", "same-origin"),
     ("X-Robots-Tag", "noindex"),
     (
         "Content-Security-Policy",
