@@ -367,3 +367,13 @@ def _subscriber_rows(service: Service) -> list[tuple[str]]:
         return []
     with sqlite3.connect(service.database) as conn:
         return conn.execute("SELECT email FROM subscribers ORDER BY email").fetchall()
+
+
+def test_the_wsgi_factory_reads_the_site_from_the_environment(site, monkeypatch):
+    from generator.newsletter.app import SignupApp, create_app
+
+    site.config('[newsletter.builtin]\ndatabase = "data/db.sqlite3"\n')
+    monkeypatch.setenv("KOMMUNENYT_SITE", str(site.root))
+    app = create_app()
+    assert isinstance(app, SignupApp)
+    assert (site.root / "data" / "db.sqlite3").is_file()
