@@ -35,6 +35,7 @@ class _QuietHandler(WSGIRequestHandler):
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default of 5 resets connections when many arrive at once
 
 
 def make_wsgi_server(app: WSGIApp, host: str = "127.0.0.1", port: int = 8025) -> WSGIServer:
