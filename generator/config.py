@@ -140,13 +140,14 @@ def load_config(site_dir: Path) -> SiteConfig:
         match = re.search(r"at line (\d+)", str(exc))
         raise SiteError(
             Problem(
-                path,
+                Path(CONFIG_NAME),
                 int(match.group(1)) if match else None,
                 f"not valid TOML: {exc}",
                 "check quotes, = signs and [section] headers",
             )
         ) from None
-    return parse_config(raw, text, path, site_dir)
+    # Messages name site.toml relative to the site folder, like content files.
+    return parse_config(raw, text, Path(CONFIG_NAME), site_dir)
 
 
 def parse_config(raw: dict[str, Any], text: str, path: Path, site_dir: Path) -> SiteConfig:

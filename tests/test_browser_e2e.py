@@ -82,7 +82,7 @@ def test_signup_page_form_is_usable_by_keyboard(page, sample_server):
     box = honeypot.bounding_box()
     assert box is None or box["x"] < 0
     assert (
-        page.get_by_role("link", name="privatlivspolitik").get_attribute("href")
+        page.get_by_role("link", name="privatlivspolitik", exact=True).get_attribute("href")
         == "/privatlivspolitik/"
     )
     assert page.problems == []
