@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.config import SiteConfig
 from generator.errors import Problem, SiteError
+from generator.feeds import MEDIA_TYPES
 from generator.library import Library
 from generator.model import Article, Taxon
 from generator.newsletter.archive import read_issues
@@ -23,11 +24,6 @@ from generator.urls import taxon_feed_url, url_of
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 FEED_KINDS = (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed"))
-MEDIA_TYPES = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
 
 
 @dataclass(frozen=True)
