@@ -225,3 +225,15 @@ def test_an_alias_that_hits_another_page_names_both(site):
     with pytest.raises(SiteError) as caught:
         site.build()
     assert "writes /artikel/foerste/index.html" in str(caught.value)
+
+
+def test_a_renamed_page_redirects_from_its_old_address(site):
+    site.write(
+        "content/pages/kontakt.md",
+        "---\ntitle: Kontakt os\naliases: [/om-os/kontakt.html]\n---\n\nSkriv til os.\n",
+    )
+    site.article("a.md", "title: A\ndate: 2024-03-01")
+    site.build()
+    html = site.read("om-os/kontakt.html")
+    assert '<meta http-equiv="refresh" content="0; url=https://testnyt.dk/kontakt/">' in html
+    assert '<a href="/kontakt/">Kontakt os</a>' in html
