@@ -151,22 +151,10 @@ def article_meta(
         )
     lead = _text(src, "lead", problems)
     section = _text(src, "section", problems) or config.default_section
-    if not slugify(section):
-        problems.add(
-            src.rel,
-            src.line_of("section"),
-            f"the section {section!r} has no letters or digits",
-            "give the section a name with letters",
-        )
+    _check_name(src, "section", section, problems)
     tags = _text_list(src, "tags", problems)
     for tag in tags:
-        if not slugify(tag):
-            problems.add(
-                src.rel,
-                src.line_of("tags"),
-                f"the tag {tag!r} has no letters or digits",
-                "remove it or give it a name with letters",
-            )
+        _check_name(src, "tag", tag, problems)
     author_names = _text_list(src, "authors", problems)
     article_authors = []
     for name in author_names:
@@ -179,15 +167,20 @@ def article_meta(
                 f"unknown author {name!r}",
                 f"add them to content/authors.yaml or use a known name ({known})",
             )
-        elif not author.slug:
-            problems.add(src.rel, src.line_of("authors"), f"author name {name!r} has no letters")
-        else:
+        elif _check_name(src, "author", author.name, problems, key="authors"):
             article_authors.append(author)
     slug = _slug(src, title, problems) if title or "slug" in meta else ""
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         problems.add(src.rel, src.line_of("draft"), "draft must be true or false")
         draft = True
+    if not draft and not src.body.strip():
+        problems.add(
+            src.rel,
+            src.body_line - 1,
+            "the article has front matter but no text",
+            "write the article below the second ---, or add draft: true until it is ready",
+        )
     image, image_alt = _image(src, config, problems)
     aliases = _aliases(src, config, problems)
     if len(problems.errors) > before or title is None or date is None:
@@ -266,6 +259,34 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(tz)
+
+
+_NAME_KEYS = {"section": "section", "tag": "tags", "author": "authors"}
+
+
+def _check_name(
+    src: SourceFile, kind: str, name: str, problems: ProblemList, key: str | None = None
+) -> bool:
+    """A section, tag or author name becomes a folder of the site: it needs a usable slug."""
+    slug = slugify(name)
+    if is_valid_slug(slug):
+        return True
+    line = src.line_of(key or _NAME_KEYS[kind])
+    if not slug:
+        problems.add(
+            src.rel,
+            line,
+            f"the {kind} {name!r} has no letters or digits",
+            f"remove it or give the {kind} a name with letters",
+        )
+    else:
+        problems.add(
+            src.rel,
+            line,
+            f"the {kind} {name!r} would get the address {slug}/, a name Windows cannot store",
+            f"give the {kind} a longer name",
+        )
+    return False
 
 
 def _find_author(name: str, authors: Mapping[str, Author] | None) -> Author | None:

@@ -19,6 +19,9 @@ from generator.errors import ProblemList
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The longest real article is well under 200 kB; a source of megabytes is a mistake (a pasted
+# PDF, a data dump), and rendering it would take minutes and gigabytes. See docs/security.md.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
 class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -53,18 +56,21 @@ def discover(folder: Path, pattern: str, site_dir: Path, problems: ProblemList) 
     root = site_dir.resolve()
     found = []
     for path in sorted(folder.glob(pattern)):
-        if not path.is_file():
+        linked_folder = path.is_symlink() and path.is_dir()
+        if not path.is_file() and not linked_folder:
             continue
         if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != root):
             target = path.resolve()
             if not target.is_relative_to(root):
                 problems.add(
                     _rel(path, site_dir),
-                    None,
-                    "symbolic link points outside the site folder",
+                    1,
+                    f"symbolic link points outside the site folder (to {target})",
                     "copy the file into the site instead of linking to it",
                 )
                 continue
+        if linked_folder:
+            continue  # a link to a folder within the site: harmless, and not descended into
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # editor swap files, .DS_Store and the like
         found.append(path)
@@ -79,11 +85,21 @@ def strip_control_characters(text: str) -> str:
 def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
     """Decode a file as UTF-8 (with or without BOM), normalised to LF and NFC."""
     rel = _rel(path, site_dir)
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        problems.add(
+            rel,
+            1,
+            f"the file is {size / 1024 / 1024:.1f} MB; a text file may be at most "
+            f"{MAX_SOURCE_BYTES // 1024 // 1024} MB",
+            "split it into several articles, or put large data in content/static/ and link to it",
+        )
+        return None
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         problems.add(
             rel,
-            None,
+            1,
             "this looks like a binary file, not Markdown text",
             "remove it or give it another extension than .md",
         )
