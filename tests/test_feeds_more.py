@@ -97,6 +97,8 @@ def test_atom_feeds_meet_the_validator_rules(theme_site):
         dt.datetime.fromisoformat(feed.findtext(f"{ATOM}updated"))
         ids = [entry.findtext(f"{ATOM}id") for entry in feed.iter(f"{ATOM}entry")]
         assert len(ids) == len(set(ids)) and all(i.startswith("tag:127.0.0.1,") for i in ids)
+        updated = [entry.findtext(f"{ATOM}updated") for entry in feed.iter(f"{ATOM}entry")]
+        assert len(updated) == len(set(updated)), "the validator warns on equal atom:updated"
         for entry in feed.iter(f"{ATOM}entry"):
             assert entry.find(f"{ATOM}author/{ATOM}name") is not None
             content = entry.findtext(f"{ATOM}content")
