@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ def _encode(image: Image.Image, size: tuple[int, int], fmt: str, target: Path) -
         "PNG": {"optimize": True},
         "WEBP": {"quality": WEBP_QUALITY, "method": 5},
     }[fmt]
-    partial = target.with_name(f".{target.name}.part")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")  # builds may run at once
     resized.save(partial, fmt, **options)
     partial.replace(target)
 
