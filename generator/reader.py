@@ -71,6 +71,15 @@ def discover(folder: Path, pattern: str, site_dir: Path, problems: ProblemList) 
                 continue
         if linked_folder:
             continue  # a link to a folder within the site: harmless, and not descended into
+        if "\\" in path.name:
+            problems.add(
+                _rel(path, site_dir),
+                1,
+                "the file name holds a backslash (\\), which web servers on Windows read "
+                "as a folder",
+                "rename the file without backslashes",
+            )
+            continue
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # editor swap files, .DS_Store and the like
         found.append(path)

@@ -147,7 +147,14 @@ class OutputWriter:
             key = path.relative_to(self.output_dir).as_posix()
             if key == MANIFEST or key in self.previous:
                 continue
-            if key in self.written:
+            target = self.staging / key
+            try:
+                if key in self.written or os.path.lexists(target):
+                    raise FileExistsError(key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                # the name (or a folder on its way) is now one of the site's own files or
+                # folders; a link is never followed, so nothing outside is written through it
                 conflicts.append(
                     Problem(
                         self.output_dir / key,
@@ -158,8 +165,6 @@ class OutputWriter:
                     )
                 )
                 continue
-            target = self.staging / key
-            target.parent.mkdir(parents=True, exist_ok=True)
             if path.is_symlink():
                 os.symlink(os.readlink(path), target)
             else:
