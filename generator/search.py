@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from generator.errors import Problem, SiteError
+from generator.search_order import make_deterministic
 
 SEARCH_FOLDER = "pagefind"
 TIMEOUT_SECONDS = 900
@@ -54,6 +55,7 @@ def build_index(site_folder: Path, work_folder: Path) -> list[tuple[str, Path]]:
     if result.returncode != 0 or not (out / "pagefind.js").is_file():
         details = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise SiteError(_problem("Pagefind failed: " + " / ".join(details)))
+    make_deterministic(out)  # same pages, same bytes (Pagefind orders some maps randomly)
     files = []
     for path in sorted(out.rglob("*")):
         if not path.is_file():
