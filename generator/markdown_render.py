@@ -130,13 +130,25 @@ class SiteLinks(Treeprocessor):
         return None
 
 
+_ALIGN = re.compile(r"text-align:\s*(left|right|center);?")
+
+
 class ScrollableTables(Treeprocessor):
-    """Wrap tables in a focusable region so wide tables scroll on phones (WCAG 1.4.10)."""
+    """Wrap tables in a focusable region so wide tables scroll on phones (WCAG 1.4.10).
+
+    Column alignment becomes a class instead of the style attribute Python-Markdown writes:
+    the pages' Content-Security-Policy allows no inline styles.
+    """
 
     def run(self, root: etree.Element) -> None:
         for parent in list(root.iter()):
             for index, child in enumerate(list(parent)):
                 if child.tag == "table":
+                    for cell in (c for c in child.iter() if c.tag in ("th", "td")):
+                        align = _ALIGN.fullmatch(cell.get("style", "").strip())
+                        if align:
+                            del cell.attrib["style"]
+                            cell.set("class", f"align-{align.group(1)}")
                     wrapper = etree.Element(
                         "div",
                         {

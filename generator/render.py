@@ -12,6 +12,7 @@ import jinja2
 from babel.dates import format_date, format_time
 
 from generator.config import SiteConfig
+from generator.csp import content_security_policy
 from generator.errors import Problem, SiteError
 from generator.model import Article
 from generator.theme import template_dirs
@@ -58,8 +59,10 @@ def make_environment(config: SiteConfig, links: Links, now: dt.datetime) -> jinj
         iso=lambda v: local(v).isoformat(timespec="minutes"),
     )
     today = now.astimezone(config.tz).date()
+    policies = {wasm: content_security_policy(config, wasm) for wasm in (False, True)}
     env.globals.update(
         site=config,
+        csp=lambda wasm=False: policies[bool(wasm)],
         url=links.href,
         absolute_url=links.absolute,
         now=now,

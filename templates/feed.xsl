@@ -14,6 +14,7 @@
   <html lang="{{ site.language|e }}">
   <head>
     <meta charset="utf-8"/>
+    <meta http-equiv="Content-Security-Policy" content="{{ csp()|e }}"/>
     <meta name="viewport" content="width=device-width, initial-scale=1"/>
     <meta name="robots" content="noindex"/>
     <title>Nyhedsfeed: <xsl:value-of select="$title"/></title>

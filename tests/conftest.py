@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,6 +125,27 @@ def sample_server(sample_site: Site) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def wait_until(page, expression: str, timeout: float = 15000) -> None:
+    """Wait until a JavaScript expression is true in `page` (timeout in ms).
+
+    Polled from Python: Playwright's wait_for_function evaluates its string with eval(), which
+    the pages' Content-Security-Policy (rightly) forbids. A reload in between is waited out.
+    """
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(f"() => Boolean({expression})"):
+                return
+        except Error as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

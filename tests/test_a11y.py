@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import THEME_ARTICLE
+from tests.conftest import THEME_ARTICLE, wait_until
 from tests.theme_support import WIDTHS, axe_violations, watch_requests
 
 pytestmark = pytest.mark.browser
@@ -54,8 +54,9 @@ def test_page_type_has_no_axe_violations(browser, theme_server, path):
                 page.route("**/artikel/saadan-ser-**", lambda route: route.fulfill(status=204))
             page.goto(theme_server + path, wait_until="load")
             if path.startswith("soeg/"):
-                page.wait_for_function(
-                    "document.querySelector('[data-search-status]').textContent.includes('fundet')"
+                wait_until(
+                    page,
+                    "document.querySelector('[data-search-status]').textContent.includes('fundet')",
                 )
             found = axe_violations(page)
             failures += [f"{scheme}/{width_name}: {line}" for line in found + problems]

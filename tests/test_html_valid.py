@@ -62,8 +62,18 @@ def test_vnu_finds_no_errors_in_any_generated_page(vnu_messages):
     assert [m for m in vnu_messages if ": error: " in m] == []
 
 
+# vnu reads the files without an origin, so the policy's 'self' matches nothing for it, and
+# it counts JSON-LD data blocks as inline scripts (browsers do not run them, so script-src
+# does not apply). tests/test_csp.py checks in Chromium that every page satisfies its policy.
+VNU_CSP_MISREADINGS = (
+    "Resource violates Content Security Policy (meta tag)",
+    "Inline script violates Content Security Policy (meta tag)",
+)
+
+
 def test_vnu_finds_no_warnings_either(vnu_messages):
-    assert [m for m in vnu_messages if ": warning: " in m] == []
+    warnings = [m for m in vnu_messages if ": warning: " in m]
+    assert [m for m in warnings if not any(text in m for text in VNU_CSP_MISREADINGS)] == []
 
 
 def test_vnu_checked_every_page_type(theme_site):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Site
+from tests.conftest import Site, wait_until
 
 ARTICLE = """\
 title: Køge flytter driften
@@ -270,14 +270,12 @@ def test_the_open_tab_reloads_itself_after_a_save(preview_site, preview, browser
         page.goto(preview.url + "artikel/koege-flytter-driften/")
         assert "Første udgave" in page.content()
         preview_site.article("2021/koege.md", ARTICLE, "Udgave set i browseren.\n")
-        page.wait_for_function(
-            "document.body.innerText.includes('Udgave set i browseren')", timeout=15000
+        wait_until(
+            page, "document.body.innerText.includes('Udgave set i browseren')", timeout=15000
         )
         preview_site.write("content/articles/2021/koege.md", "---\ntitle: [\n---\n")
-        page.wait_for_function(
-            "document.body.innerText.includes('Sitet kan ikke bygges')", timeout=15000
-        )
+        wait_until(page, "document.body.innerText.includes('Sitet kan ikke bygges')", timeout=15000)
         preview_site.article("2021/koege.md", ARTICLE, "Igen i orden.\n")
-        page.wait_for_function("document.body.innerText.includes('Igen i orden')", timeout=15000)
+        wait_until(page, "document.body.innerText.includes('Igen i orden')", timeout=15000)
     finally:
         page.close()
