@@ -9,14 +9,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from generator import sources
+from generator.cache import BuildCache, CacheIndex, code_version, digest
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
+from generator.deps import Signatures, library_uses, replace_articles
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
-from generator.library import build_library, canonical_names
+from generator.keys import clock_key, inputs_key, meta_key, settings_key, template_texts
+from generator.library import Library, build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
+from generator.outputs import intact, reuse_search, search_key, search_records, write_outputs
 from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
 from generator.reader import discover, split_source
 from generator.render import make_environment, render_template
@@ -25,7 +30,7 @@ from generator.seo import article_ld, render_data, website_ld
 from generator.slugs import slugify
 from generator.theme import template_dirs
 from generator.urls import Links, UnsafePath, output_path
-from generator.writer import OutputWriter
+from generator.writer import MANIFEST, OutputWriter
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".kommunenyt-cache"
@@ -37,6 +42,8 @@ class BuildOptions:
     include_drafts: bool = False  # drafts and future articles, marked, for previews
     now: dt.datetime | None = None  # the moment that decides what is published (tests pin it)
     search: bool = True  # build the Pagefind index (a quick preview may skip it)
+    jobs: int | None = None  # processes for rendering; None: one per core
+    cache: bool = True  # use and update SITE/.kommunenyt-cache/build (generator.cache)
 
 
 @dataclass
@@ -45,7 +52,8 @@ class BuildReport:
     pages: int = 0
     feeds: int = 0
     files: int = 0
-    changed: int = 0
+    changed: int = 0  # files whose bytes changed
+    rendered: int = 0  # files rendered (the others were reused from the last build)
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -57,23 +65,45 @@ class BuildReport:
 def build(
     config: SiteConfig, options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
-    """Build the site into options.output_dir; raise SiteError (output untouched) on any problem."""
+    """Build the site into options.output_dir; raise SiteError (output untouched) on any problem.
+
+    With the cache (the default) only what changed since the last build is redone, and a
+    build with nothing changed writes nothing; the output is always byte for byte what a
+    build without the cache gives.
+    """
     report = BuildReport()
     now = options.now or dt.datetime.now(dt.UTC)
     links = Links(config)
+    cache = BuildCache(config.site_dir, code_version(), options.cache)
 
     with _timed(report, "read"):
+        texts = template_texts(config)
+        settings = settings_key(config, options.include_drafts, options.search, texts, now)
+        cache.load(settings)
+        report.warnings.extend(cache.warnings)
         problems = ProblemList()
         authors = load_authors(config, problems)
-        article_metas, page_metas = read_sources(config, authors, problems)
+        checked_against = meta_key(config)
+        read = sources.read_sources(config, authors, problems, cache, checked_against)
         problems.raise_if_errors()
     with _timed(report, "select"):
-        published = [m for m in article_metas if options.include_drafts or is_published(m, now)]
+        published = [m for m in read.articles if options.include_drafts or is_published(m, now)]
         check_unique_slugs(published)
+        clock = clock_key(published, options.include_drafts, now)
+        inputs = inputs_key(
+            settings, checked_against, read.digests, [m.slug for m in published], clock, config
+        )
+    report.articles, report.pages = len(published), len(read.pages)
+    if inputs == cache.index.inputs_key and _output_intact(options.output_dir, cache.index):
+        report.warnings.extend(problems.warnings)
+        report.files = len(cache.index.outputs)
+        report.feeds = sum(1 for t in cache.index.outputs if t.endswith(_FEED_SUFFIXES))
+        return report  # nothing changed: the output is already this build's output
     with _timed(report, "markdown"):
-        articles, pages = render_bodies(config, links, published, page_metas, problems)
-        problems.raise_if_errors()
-        report.warnings = problems.warnings
+        articles, pages, bodies, warnings = _bodies(
+            config, links, published, read, cache, options, progress
+        )
+        report.warnings.extend([*problems.warnings, *warnings])
     with _timed(report, "library"):
         library = build_library(articles, pages)
     with _timed(report, "images"):
@@ -83,24 +113,134 @@ def build(
     with _timed(report, "plan"):
         jobs = plan_site(config, library, [*statics, *images.files], theme_assets(config))
         check_banners(config)
+        targets = [job_target(job) for job in jobs]
+        signatures = _signatures(
+            jobs, config, texts, bodies, library, clock, options.include_drafts
+        )
     with OutputWriter(options.output_dir, config.site_dir) as writer:
         with _timed(report, "render+write"):
             env = make_environment(config, links, now)
             add_theme_helpers(env, config, links, images)
-            for index, job in enumerate(jobs, start=1):
-                write_job(job, writer, env, config, links)
-                if progress and (index % 200 == 0 or index == len(jobs)):
-                    progress("writing", index, len(jobs))
+            paths = {a.slug: m.source.path for a, m in zip(articles, published, strict=True)}
+            by_slug = {a.slug: a for a in library.articles}
+
+            def render(job: Job) -> bytes:
+                shown = Signatures.bodies_shown(job, config.feed_items)
+                if shown:
+                    job = replace_articles(
+                        job, {s: bodies.full(by_slug[s], paths[s]) for s in shown}
+                    )
+                return render_job(job, env, config, links)
+
+            written = write_outputs(
+                jobs,
+                targets,
+                signatures,
+                cache.index.outputs,
+                writer,
+                render,
+                options.jobs,
+                progress,
+            )
+        records = written.records
+        search = (cache.index.search_key, cache.index.search_files)
         if options.search:
             with _timed(report, "search"):
-                index_search(writer)
+                search = (search_key(records), search[1])
+                reused = search[0] == cache.index.search_key and reuse_search(
+                    writer, search[1], cache.index.outputs
+                )
+                if not reused:
+                    files = index_search(writer)
+                    search = (search[0], files)
+                    reused = search_records(writer, files, search[0])
+                records.update(reused)
         writer.commit()
-    report.articles = len(library.articles)
-    report.pages = len(library.pages)
     report.feeds = sum(isinstance(j, FeedJob) for j in jobs)
-    report.files = len(jobs)
+    report.files = len(records)
     report.changed = writer.changed
+    report.rendered = written.rendered
+    index = CacheIndex(settings, checked_against, read.records, records, *search, inputs_key=inputs)
+    cache.use_bodies(bodies.keys.values())
+    cache.save(index)
+    report.warnings.extend(w for w in cache.warnings if w not in report.warnings)
     return report
+
+
+_FEED_SUFFIXES = ("feed.xml", "atom.xml", "feed.json")
+
+
+def _output_intact(output_dir: Path, index: CacheIndex) -> bool:
+    """The output folder holds exactly the files the last build wrote, untouched."""
+    if not index.outputs or not (output_dir / MANIFEST).is_file():
+        return False
+    return all(intact(output_dir, target, record) for target, record in index.outputs.items())
+
+
+def _bodies(
+    config: SiteConfig,
+    links: Links,
+    published: list[ArticleMeta],
+    read: sources.ReadResult,
+    cache: BuildCache,
+    options: BuildOptions,
+    progress: Progress | None,
+) -> tuple[list[Article], list[Page], sources.Bodies, list[Problem]]:
+    """Every body as HTML (cached or rendered, in parallel) and the articles and pages."""
+    targets = LinkTargets.of(config, links, published, read.pages, static_files(config))
+    renderer = MarkdownRenderer()
+    metas = [*published, *read.pages]
+
+    def render(meta, found: ProblemList, lookups: LinkLookups) -> str:
+        return render_body(renderer, targets, meta, found, lookups)
+
+    def tick(done: int) -> None:
+        if progress:
+            progress("markdown", min(done, len(metas)), len(metas))
+
+    bodies, problems = sources.render_bodies(
+        metas,
+        read,
+        cache,
+        render,
+        {"md": targets.markdown_href, "static": targets.static_href},
+        lambda meta: sources.reread(meta, config.site_dir),
+        options.jobs,
+        lambda meta: isinstance(meta, PageMeta) or not options.cache,
+        tick,
+    )
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise SiteError(errors)
+    names = CanonicalNames.of(published)
+    articles = [make_article(m, bodies.html.get(m.source.path, ""), names) for m in published]
+    pages = [make_page(p, bodies.html[p.source.path]) for p in read.pages]
+    return articles, pages, bodies, [p for p in problems if p.severity == "warning"]
+
+
+def _signatures(
+    jobs: list[Job],
+    config: SiteConfig,
+    texts: list[str],
+    bodies: sources.Bodies,
+    library: Library,
+    clock: str,
+    include_drafts: bool,
+) -> list[str]:
+    """Per job, a digest of everything its file is made from (generator.deps)."""
+    paths = {a.slug: config.site_dir / a.source for a in library.articles}
+
+    def body_digest(article: Article) -> str:
+        return bodies.digests[paths[article.slug]]
+
+    signatures = Signatures(config.feed_items, library_uses(texts), body_digest)
+    signatures.start(library.articles)
+    result = []
+    for job in jobs:
+        # The clock decides the news sitemap, and in previews the "scheduled" badges.
+        extra = clock if include_drafts or isinstance(job, DataJob) else ""
+        result.append(digest(repr((signatures.job(job), extra))))
+    return result
 
 
 def read_sources(
@@ -344,14 +484,16 @@ def add_theme_helpers(env, config: SiteConfig, links: Links, images: ImageSet) -
     env.filters["responsive"] = lambda body: responsive_html(body, images, links.base_path)
 
 
-def index_search(writer: OutputWriter) -> None:
+def index_search(writer: OutputWriter) -> list[str]:
     """Run Pagefind over the staged pages and add its index to the same staged output."""
     scratch = temporary_folder(writer.staging.parent)
     try:
-        for url, path in build_index(writer.staging, scratch):
+        files = build_index(writer.staging, scratch)
+        for url, path in files:
             writer.copy(PurePosixPath(url), path)
     finally:
         remove_folder(scratch)
+    return [url for url, _ in files]
 
 
 def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:

@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -65,9 +65,16 @@ def library_uses(template_texts: Iterable[str]) -> frozenset[str]:
 class Signatures:
     """Signatures of the jobs of one build; article digests are kept between builds."""
 
-    def __init__(self, feed_items: int, library_attributes: frozenset[str]):
+    def __init__(
+        self,
+        feed_items: int,
+        library_attributes: frozenset[str],
+        body_digest: Callable[[Article], str] | None = None,
+    ):
         self.feed_items = feed_items
         self.library_attributes = library_attributes
+        # Articles whose body is still on disk (generator.sources) give its digest here.
+        self.body_digest = body_digest or (lambda article: digest(article.body_html))
         self._cards: dict[int, tuple[Article, str, str]] = {}  # id → (article, card, body)
         self._memo: dict[int, tuple[object, Hashable]] = {}
         self._library: tuple[Library, Hashable] | None = None
@@ -126,7 +133,7 @@ class Signatures:
     def _digests(self, article: Article) -> tuple[str, str]:
         found = self._cards.get(id(article))
         if found is None or found[0] is not article:
-            found = (article, card_digest(article), digest(article.body_html))
+            found = (article, card_digest(article), self.body_digest(article))
             self._cards[id(article)] = found
         return found[1], found[2]
 

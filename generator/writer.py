@@ -78,20 +78,38 @@ class OutputWriter:
             )
         self.written.add(key)
         target = self.staging / key
-        if not target.resolve().is_relative_to(self.staging.resolve()):
+        # The staging folder is new and holds no links until commit, so a lexical check is
+        # as good as resolving the path (which costs a system call per folder and file).
+        if rel.is_absolute() or ".." in rel.parts or not key:
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
         with _disk_errors(rel):
             target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
-    def write(self, rel: PurePosixPath, data: bytes) -> None:
-        target = self._target(rel)
-        old = self.output_dir / rel
-        if self._link_if_unchanged(old, target, data):
-            return
+    def reserve(self, rel: PurePosixPath) -> None:
+        """Claim `rel` for this build (before `keep` or `write_reserved`)."""
+        self._target(rel)
+
+    def keep(self, rel: PurePosixPath) -> bool:
+        """Link the previous build's file unchanged; the caller knows its bytes are right."""
+        try:
+            os.link(self.output_dir / rel, self.staging / rel)
+        except OSError:
+            return False
+        return True
+
+    def write_reserved(self, rel: PurePosixPath, data: bytes) -> bool:
+        """Write a reserved file; True if its bytes changed. Safe in a forked worker."""
+        target = self.staging / rel
+        if self._link_if_unchanged(self.output_dir / rel, target, data):
+            return False
         with _disk_errors(rel):
             target.write_bytes(data)
-        self.changed += 1
+        return True
+
+    def write(self, rel: PurePosixPath, data: bytes) -> None:
+        self._target(rel)
+        self.changed += self.write_reserved(rel, data)
 
     def copy(self, rel: PurePosixPath, source: Path) -> None:
         target = self._target(rel)

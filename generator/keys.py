@@ -1,0 +1,111 @@
+"""What a build's output depends on, reduced to hashes the build cache is keyed by.
+
+`settings_key`: everything that may change any page (site.toml, options, templates,
+theme assets, banners active today, the clock if a template reads it). When it changes,
+every page is rendered again. `inputs_key`: that plus every source file and everything
+else read from the site folder, and what the clock decides (which articles are out, which
+are in the news sitemap); when it is unchanged, the last build's output is still right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.cache import digest
+from generator.config import SiteConfig
+from generator.content import ArticleMeta
+from generator.newsletter.archive import issues_dir
+from generator.seo import news_articles
+from generator.theme import template_dirs
+
+_READS_CLOCK = re.compile(r"\bnow\b")
+
+
+def template_texts(config: SiteConfig) -> list[str]:
+    """The text of every template the site may use, its own and the default theme's."""
+    texts = []
+    for folder in template_dirs(config.templates_dir):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "assets" not in path.relative_to(folder).parts:
+                try:
+                    texts.append(path.read_text(encoding="utf-8-sig"))
+                except (UnicodeDecodeError, OSError):
+                    continue
+    return texts
+
+
+def listing(folder: Path) -> list[tuple[str, int, int]]:
+    """Name, size and modification time of every file under `folder`."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.rglob("*")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            found.append((path.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+def settings_key(
+    config: SiteConfig,
+    include_drafts: bool,
+    search: bool,
+    texts: Iterable[str],
+    now: dt.datetime,
+) -> str:
+    texts = list(texts)
+    today = now.astimezone(config.tz).date()
+    parts = [
+        repr(config),
+        include_drafts,
+        search,
+        digest("\0".join(texts)),
+        [listing(folder / "assets") for folder in template_dirs(config.templates_dir)],
+        listing(config.content_dir / "static"),  # image sizes are written into pages
+        [repr(b) for b in config.banners if b.is_active(today)],
+        now.isoformat() if any(_READS_CLOCK.search(t) for t in texts) else None,
+    ]
+    return digest(repr(parts))
+
+
+def meta_key(config: SiteConfig) -> str:
+    """What validating front matter reads besides the file: authors.yaml and static files."""
+    authors = config.content_dir / "authors.yaml"
+    text = authors.read_bytes() if authors.is_file() else b""
+    return digest(repr((digest(text), listing(config.content_dir / "static"))))
+
+
+def clock_key(published: Iterable[ArticleMeta], include_drafts: bool, now: dt.datetime) -> str:
+    """What `now` decides on the pages: news-sitemap entries, and 'scheduled' badges."""
+    metas = list(published)
+    window = [m.slug for m in news_articles(metas, now)]  # type: ignore[arg-type]
+    scheduled = [m.slug for m in metas if m.date > now] if include_drafts else []
+    return digest(repr((window, scheduled)))
+
+
+def inputs_key(
+    settings: str,
+    meta: str,
+    digests: dict[str, str],
+    published: Iterable[str],
+    clock: str,
+    config: SiteConfig,
+) -> str:
+    return digest(
+        repr(
+            (
+                settings,
+                meta,
+                sorted(digests.items()),
+                sorted(published),
+                clock,
+                listing(issues_dir(config)),
+            )
+        )
+    )

@@ -1,0 +1,136 @@
+"""Writing the planned files: reuse what the last build wrote, render the rest in parallel.
+
+A file is reused (hard-linked from the previous output, never rewritten) when the
+signature of its inputs (generator.deps) is the one recorded in the cache and the file in
+the output folder is still exactly as that build left it (size and modification time).
+Everything else is rendered, by several processes when there is a lot of it; a rendered
+file whose bytes did not change is still linked, not rewritten (the writer checks).
+The search index is reused while no indexed page changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.cache import OutputRecord, digest
+from generator.plan import CopyJob, Job
+from generator.writer import OutputWriter
+
+_INDEXED = b"data-pagefind-body"
+
+Render = Callable[[Job], bytes]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class WriteResult:
+    records: dict[str, OutputRecord]
+    rendered: int = 0  # files rendered (the rest were reused untouched)
+    changed: int = 0  # files whose bytes changed
+
+
+def intact(output_dir: Path, target: str, record: OutputRecord) -> bool:
+    """The file is still exactly as the last build left it."""
+    try:
+        stat = os.lstat(output_dir / target)
+    except OSError:
+        return False
+    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+
+def write_outputs(
+    jobs: Sequence[Job],
+    targets: Sequence[PurePosixPath],
+    signatures: Sequence[str],
+    previous: Mapping[str, OutputRecord],
+    writer: OutputWriter,
+    render: Render,
+    workers: int | None,
+    progress: Progress | None = None,
+) -> WriteResult:
+    result = WriteResult({})
+    pending: list[int] = []
+    for index, (rel, signature) in enumerate(zip(targets, signatures, strict=True)):
+        key = rel.as_posix()
+        writer.reserve(rel)
+        old = previous.get(key)
+        if (
+            old is not None
+            and old.signature == signature
+            and intact(writer.output_dir, key, old)
+            and writer.keep(rel)
+        ):
+            result.records[key] = old
+        else:
+            pending.append(index)
+
+    def one(index: int) -> tuple[OutputRecord, bool]:
+        job, rel = jobs[index], targets[index]
+        data = job.path.read_bytes() if isinstance(job, CopyJob) else render(job)
+        changed = writer.write_reserved(rel, data)
+        stat = os.stat(writer.staging / rel)
+        indexed = rel.suffix == ".html" and _INDEXED in data
+        record = OutputRecord(
+            signatures[index], digest(data), stat.st_size, stat.st_mtime_ns, indexed
+        )
+        return record, changed
+
+    def tick(done: int) -> None:
+        if progress:
+            progress("rendering", min(done, len(pending)), len(pending))
+
+    from generator.parallel import parallel_map
+
+    for index, (record, changed) in zip(
+        pending, parallel_map(one, pending, workers, tick), strict=True
+    ):
+        result.records[targets[index].as_posix()] = record
+        result.changed += changed
+    if progress and pending:
+        progress("rendering", len(pending), len(pending))
+    result.rendered = len(pending)
+    writer.changed += result.changed
+    return result
+
+
+def search_key(records: Mapping[str, OutputRecord]) -> str:
+    """What the search index is made from: the bytes of every indexed page."""
+    return digest(repr(sorted((k, r.digest) for k, r in records.items() if r.indexed)))
+
+
+def reuse_search(
+    writer: OutputWriter,
+    files: Iterable[str],
+    previous: Mapping[str, OutputRecord],
+) -> dict[str, OutputRecord] | None:
+    """Link the last build's index files into the new output; None if any is missing."""
+    files = list(files)
+    if not files or not all(
+        f in previous and intact(writer.output_dir, f, previous[f]) for f in files
+    ):
+        return None
+    records = {}
+    for name in files:
+        rel = PurePosixPath(name)
+        writer.reserve(rel)
+        if writer.keep(rel):
+            records[name] = previous[name]
+        else:  # no hard links here: copy the bytes, which were just checked to be intact
+            writer.write_reserved(rel, (writer.output_dir / name).read_bytes())
+            records.update(search_records(writer, [name], previous[name].signature[7:]))
+    return records
+
+
+def search_records(writer: OutputWriter, files: Iterable[str], key: str) -> dict[str, OutputRecord]:
+    """Records of index files just written by Pagefind (linked or copied into staging)."""
+    records = {}
+    for name in files:
+        path = writer.staging / name
+        stat = os.stat(path)
+        records[name] = OutputRecord(
+            f"search:{key}", digest(path.read_bytes()), stat.st_size, stat.st_mtime_ns
+        )
+    return records
