@@ -12,6 +12,7 @@ from generator.build import BuildOptions, BuildReport, build
 from generator.config import load_config
 from generator.errors import SiteError
 from generator.newsletter.commands import add_commands as add_newsletter_commands
+from generator.progress import terminal_progress, timing_lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
         help="include drafts and future articles, marked, for previews",
     )
     build_cmd.add_argument("--base-url", help="override [site] base_url")
+    build_cmd.add_argument(
+        "--jobs",
+        type=_positive,
+        help="processes for rendering (default: one per core); the output is the same",
+    )
+    build_cmd.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore .kommunenyt-cache/ and render everything (the output is the same)",
+    )
+    build_cmd.add_argument("--timings", action="store_true", help="print the time of each phase")
     build_cmd.set_defaults(run=_run_build)
 
     serve_cmd = commands.add_parser(
@@ -96,9 +108,23 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.base_url:
         config = config.with_base_url(args.base_url)
     output = (args.output or site / "output").resolve()
-    report = build(config, BuildOptions(output, include_drafts=args.drafts), _progress())
+    options = BuildOptions(
+        output, include_drafts=args.drafts, jobs=args.jobs, cache=not args.no_cache
+    )
+    report = build(config, options, terminal_progress())
     _print_summary(report, output)
+    if args.timings:
+        print("Time per phase:", file=sys.stderr)
+        for line in timing_lines(report.timings):
+            print(line, file=sys.stderr)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("use 1 or more")
+    return value
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -110,7 +136,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         args.port,
         include_drafts=not args.no_drafts,
         debug=args.debug,
-        progress=_progress(),
+        progress=terminal_progress(),
     )
     return 0
 
@@ -133,23 +159,13 @@ def _run_check(args: argparse.Namespace) -> int:
     return 1 if report.failed(args.strict) else 0
 
 
-def _progress():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(phase: str, done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r{phase}: {done}/{total} files", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
 def _print_summary(report: BuildReport, output: Path) -> None:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     print(
         f"Built {report.articles} articles, {report.pages} pages, {report.feeds} feeds: "
-        f"{report.files} files ({report.changed} changed) in {report.seconds:.2f} s → {output}",
+        f"{report.files} files ({report.changed} changed, {report.rendered} rendered) "
+        f"in {report.seconds:.2f} s → {output}",
         file=sys.stderr,
     )
 
