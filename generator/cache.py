@@ -20,6 +20,7 @@ recorded when it was written, so a file changed by hand is rendered again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ def digest(data: bytes | str) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+@functools.cache  # the code of a running process is the code it started with
 def code_version() -> str:
     """The generator's version and a hash of its own code: a changed generator starts afresh."""
     package = Path(__file__).parent

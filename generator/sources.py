@@ -101,15 +101,15 @@ class Bodies:
     digests: dict[Path, str]  # source path → digest of the HTML, for every body
     cache: BuildCache
     keys: dict[Path, str]  # source path → body key in the cache
+    render_again: Callable[[Path], str] = lambda path: ""  # for a body gone from the cache
 
     def full(self, article: Article, path: Path) -> Article:
         """`article` with its real body (articles from the cache carry an empty one)."""
         if path in self.html or article.body_html:
             return article
         record = self.cache.body(self.keys[path])
-        if record is None:
-            raise RuntimeError(f"the cached body of {path} disappeared during the build")
-        return dataclasses.replace(article, body_html=record.html)
+        html = record.html if record is not None else self.render_again(path)
+        return dataclasses.replace(article, body_html=html)
 
 
 def render_bodies(
@@ -154,6 +154,8 @@ def render_bodies(
         html = render(reread(meta), found, lookups)
         return BodyRecord(html, lookups, tuple(found.items))
 
+    by_path = {meta.source.path: meta for meta in metas}
+    bodies.render_again = lambda path: one(by_path[path]).html  # a damaged cached body
     for meta, body in zip(missing, parallel_map(one, missing, jobs, tick), strict=True):
         path = meta.source.path
         cache.add_body(bodies.keys[path], body)

@@ -1,0 +1,137 @@
+"""The build cache: a warm build gives byte for byte the output of a cold one, and rewrites
+only the files whose bytes change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import parallel
+from generator.build import BuildOptions, build
+from generator.config import load_config
+from tests.conftest import NOW, Site
+from tests.test_output import snapshot
+
+
+@pytest.fixture(autouse=True)
+def fork_even_for_small_sites(monkeypatch):
+    """Small test sites would otherwise always run in one process."""
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 2)
+
+
+def make_site(site: Site) -> None:
+    for number in range(1, 9):
+        site.article(
+            f"2021/a{number}.md",
+            f"title: Artikel {number}\ndate: 2021-06-{number:02d} 09:00\n"
+            f"section: {'Drift' if number % 2 else 'Udbud'}\n"
+            f"tags: [Cloud, {'KL' if number % 3 else 'NIS2'}]\n",
+            f'Tekst {number} om "kommunal" it -- med et [link](a1.md).\n\n## Mere\n\nOg mere.\n',
+        )
+    site.page("om", "Om os")
+
+
+def warm(site: Site, **options) -> object:
+    config = load_config(site.root)
+    return build(config, BuildOptions(site.output, now=NOW, jobs=2, **options))
+
+
+def cold(site: Site, folder: Path) -> dict[str, str]:
+    config = load_config(site.root)
+    build(config, BuildOptions(folder, now=NOW, cache=False, jobs=1))
+    return snapshot(folder)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (old, text)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+EDITS = {
+    "body": lambda s: edit(s.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere."),
+    "title": lambda s: edit(s.root / "content/articles/2021/a5.md", "Artikel 5", "Femte artikel"),
+    "date": lambda s: edit(s.root / "content/articles/2021/a2.md", "2021-06-02", "2021-07-15"),
+    "section": lambda s: edit(s.root / "content/articles/2021/a4.md", "Udbud", "Sikkerhed"),
+    "tags": lambda s: edit(s.root / "content/articles/2021/a6.md", "Cloud", "Backup, Cloud"),
+    "delete": lambda s: (s.root / "content/articles/2021/a7.md").unlink(),
+    "add": lambda s: s.article(
+        "2022/ny.md", "title: Helt ny\ndate: 2022-01-03 10:00\ntags: [KL]", "Ny tekst.\n"
+    ),
+    "linked article renamed": lambda s: (s.root / "content/articles/2021/a1.md").rename(
+        s.root / "content/articles/2021/a1-ny.md"
+    ),
+    "page": lambda s: s.page("om", "Om redaktionen"),
+    "template": lambda s: s.write(
+        "templates/page.html",
+        "{% extends 'base.html' %}{% block content %}<h1>{{ page.title }}!</h1>"
+        "{{ page.body_html|safe }}{% endblock %}",
+    ),
+    "config": lambda s: s.config(site_extra="page_size = 3\n"),
+    "authors": lambda s: s.write("content/authors.yaml", "Ida Jæger:\n  email: ida@example.dk\n"),
+}
+
+
+def test_a_warm_build_after_each_edit_equals_a_cold_build(site, tmp_path):
+    make_site(site)
+    warm(site)
+    for number, (name, change) in enumerate(EDITS.items()):
+        change(site)
+        if name == "linked article renamed":  # its link would now be broken: fix it too
+            for path in (site.root / "content/articles").rglob("*.md"):
+                edit(path, "](a1.md)", "](a1-ny.md)") if "](a1.md)" in path.read_text(
+                    "utf-8"
+                ) else None
+        report = warm(site)
+        assert report.warnings == [], name
+        expected = cold(site, tmp_path / f"cold-{number}")
+        assert snapshot(site.output) == expected, f"after the {name} edit"
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_no_file(site):
+    make_site(site)
+    warm(site)
+    before = stats(site.output)
+    report = warm(site)
+    assert stats(site.output) == before
+    assert (report.changed, report.rendered) == (0, 0)
+    assert report.files == len(before) - 1  # all but the manifest
+
+
+def test_a_one_article_edit_rewrites_only_the_files_whose_bytes_change(site, tmp_path):
+    make_site(site)
+    warm(site)
+    before_stats, before_bytes = stats(site.output), snapshot(site.output)
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere.")
+    report = warm(site)
+    after_stats, after_bytes = stats(site.output), snapshot(site.output)
+    rewritten = {name for name in after_stats if after_stats[name] != before_stats.get(name)}
+    changed = {name for name in after_bytes if after_bytes[name] != before_bytes.get(name)}
+    assert rewritten == changed
+    assert "artikel/artikel-3/index.html" in changed
+    assert "index.html" not in changed  # the front page shows no body
+    assert report.changed == len(changed - {".kommunenyt-manifest.json"})
+    assert report.rendered < report.files / 4
+    assert after_bytes == cold(site, tmp_path / "cold")
+
+
+def test_no_cache_renders_everything_and_gives_the_same_output(site, tmp_path):
+    make_site(site)
+    warm(site)
+    first = snapshot(site.output)
+    report = warm(site, cache=False)
+    assert report.rendered == report.files - sum(
+        1 for name in first if name.startswith("pagefind/")
+    )
+    assert report.changed == 0
+    assert snapshot(site.output) == first
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (os.stat(p).st_ino, os.stat(p).st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
