@@ -11,19 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from generator.config import SiteConfig, load_config
+from generator.newsletter.addresses import MAX_NAME, AddressProblem, canonical_address, clean_name
+from generator.newsletter.backup import hold_service_lock
 from generator.newsletter.form import signup_form
 from generator.newsletter.mailer import MailError, Outbox, SmtpMailer, build_message, make_mailer
 from generator.newsletter.messages import already_mail, confirmation_mail, join_names
 from generator.newsletter.pages import ServicePages
 from generator.newsletter.ratelimit import RateLimiter
-from generator.newsletter.store import Store, utc_now
+from generator.newsletter.store import BUSY_TIMEOUT, Store, StoreUnavailable, utc_now
 from generator.newsletter.web import (
     SECURITY_HEADERS,
     Answer,
@@ -43,11 +44,17 @@ StartResponse = Callable[..., Any]
 MESSAGES = {
     "email_missing": "Skriv din e-mailadresse.",
     "email_invalid": "Skriv en gyldig e-mailadresse, for eksempel navn@kommune.dk.",
+    "email_lookalike": "Adressen blander bogstaver fra forskellige alfabeter eller bruger tegn, "
+    "der ligner almindelige bogstaver. Skriv adressen igen med almindelige bogstaver.",
     "lists_missing": "Vælg mindst ét nyhedsbrev.",
     "lists_unknown": "Vi har ikke et nyhedsbrev med det navn. Vælg blandt nyhedsbrevene på siden.",
     "consent_missing": "Du skal give samtykke, før vi kan tilmelde dig.",
     "name_long": "Navnet må højst være 200 tegn.",
 }
+# Every accepted signup is answered no sooner than this after it arrived, whether the
+# address was new, waiting or already subscribed: the time an answer takes tells nothing.
+ANSWER_FLOOR = 0.15
+RETRY_AFTER_UNAVAILABLE = 30  # seconds; a lock or a full disk is usually gone by then
 
 
 class SignupApp:
@@ -61,7 +68,9 @@ class SignupApp:
         pages: ServicePages,
         clock: Callable[[], dt.datetime] = utc_now,
         extra_origins: Iterable[str] = (),
+        answer_floor: float = ANSWER_FLOOR,
     ):
+        self.answer_floor = answer_floor
         self.config = config
         self.settings = config.newsletter
         self.store = store
@@ -83,6 +92,7 @@ class SignupApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).rstrip("/")
         handler = self.routes.get(path)
+        request = None
         try:
             request = read_request(environ, path, self.settings.trusted_proxies)
             if handler is None:
@@ -91,15 +101,46 @@ class SignupApp:
                 answer = handler(request)
         except BadRequest as exc:
             answer = Answer(exc.status, str(exc).encode(), [("Content-Type", "text/plain")])
+        except StoreUnavailable as exc:
+            log.error("subscriber database unavailable (%s): answered 503", exc.reason)
+            answer = self._unavailable(request)
+        except Exception:  # a bug: log it whole, tell the reader nothing about the inside
+            log.exception("signup service error on %s", path)
+            answer = self._unavailable(request, "500 Internal Server Error")
         log.info("%s %s → %s", environ.get("REQUEST_METHOD"), path, answer.status.split()[0])
         headers = [*answer.headers, *SECURITY_HEADERS]
         headers.append(("Content-Length", str(len(answer.body))))
         start_response(answer.status, headers)
         return [answer.body] if environ.get("REQUEST_METHOD") != "HEAD" else [b""]
 
+    def _unavailable(self, request: Request | None, status: str = "") -> Answer:
+        """A plain Danish answer when the database (or a bug) stops us; no stack trace."""
+        status = status or "503 Service Unavailable"
+        title = "Tilmeldingen virker ikke lige nu"
+        text = (
+            "Vi kan ikke gemme tilmeldinger i øjeblikket. Intet er gemt, og der er ikke sendt "
+            "nogen mail. Prøv igen om et øjeblik."
+        )
+        headers = [("Retry-After", str(RETRY_AFTER_UNAVAILABLE))]
+        if request is not None:
+            try:  # the site's own page frame, unless rendering is what failed
+                return self._message(request, status, title, text, headers)
+            except Exception:
+                log.exception("could not render the error page")
+        body = f"<!doctype html><html lang=da><title>{title}</title><h1>{title}</h1><p>{text}"
+        answer = html(status, body)
+        return Answer(answer.status, answer.body, [*answer.headers, *headers])
+
     # --- the three endpoints -------------------------------------------------------------
 
     def signup(self, request: Request) -> Answer:
+        started = time.monotonic()
+        answer = self._signup(request)
+        if answer.status.startswith(("200", "303")):  # accepted: new, waiting or subscribed
+            time.sleep(max(0.0, started + self.answer_floor - time.monotonic()))
+        return answer
+
+    def _signup(self, request: Request) -> Answer:
         if request.method != "POST":
             if request.method in ("GET", "HEAD"):
                 return redirect(self.config.base_path + url_of("newsletter"))
@@ -245,11 +286,11 @@ class SignupApp:
             errors["email"] = MESSAGES["email_missing"]
         else:
             try:
-                email = validate_email(raw_email, check_deliverability=False).normalized.lower()
-            except EmailNotValidError:
-                errors["email"] = MESSAGES["email_invalid"]
-        name = " ".join(request.value("name").split())
-        if len(name) > 200:
+                email = canonical_address(raw_email)
+            except AddressProblem as problem:
+                errors["email"] = MESSAGES[problem.reason]
+        name = clean_name(request.value("name"))
+        if len(name) > MAX_NAME:
             errors["name"] = MESSAGES["name_long"]
         chosen = tuple(dict.fromkeys(x.strip() for x in request.form.get("lists", []) if x))
         if not chosen:
@@ -389,10 +430,12 @@ def build_app(
     clock: Callable[[], dt.datetime] = utc_now,
     environ: Mapping[str, str] | None = None,
     extra_origins: Iterable[str] = (),
+    busy_timeout: float = BUSY_TIMEOUT,
 ) -> SignupApp:
     """Wire the service from the site's configuration."""
-    store = Store(config.site_dir / config.newsletter.database, clock)
-    return SignupApp(
+    database = config.site_dir / config.newsletter.database
+    store = Store(database, clock, busy_timeout)
+    app = SignupApp(
         config,
         store,
         make_mailer(config, environ),
@@ -400,6 +443,8 @@ def build_app(
         clock,
         extra_origins,
     )
+    app.service_lock = hold_service_lock(database)  # `subscribers restore` waits for us
+    return app
 
 
 def create_app() -> SignupApp:

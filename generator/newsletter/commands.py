@@ -12,8 +12,10 @@ from pathlib import Path
 
 from generator.config import SiteConfig, load_config
 from generator.errors import Problem, SiteError
+from generator.newsletter.addresses import AddressProblem, canonical_address
+from generator.newsletter.backup import backup, restore, service_stopped
 from generator.newsletter.mailer import MailError, Outbox, make_mailer
-from generator.newsletter.store import Store, StoreError
+from generator.newsletter.store import Store, StoreError, StoreUnavailable
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -46,6 +48,19 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     )
     purge.add_argument("--days", type=int, default=30, help="keep unsubscriptions this long")
     actions.add_parser("count", parents=[common], help="subscriptions per list, no addresses")
+    backup = actions.add_parser(
+        "backup",
+        parents=[common],
+        help="a consistent copy of the database in FILE, also while the service runs",
+    )
+    backup.add_argument("file", type=Path)
+    restore = actions.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (stop the service first); "
+        "the current database is kept beside it",
+    )
+    restore.add_argument("file", type=Path)
     subscribers.set_defaults(run=run_subscribers)
 
     digest = commands.add_parser(
@@ -108,6 +123,8 @@ def run_server(args: argparse.Namespace) -> int:
 
 def run_subscribers(args: argparse.Namespace) -> int:
     config = _builtin_config(args)
+    if args.action in ("backup", "restore"):
+        return _backup_or_restore(args, config)
     store = _store(config)
     if args.action == "export":
         if args.list_id and not config.newsletter.list_by_id(args.list_id):
@@ -136,7 +153,10 @@ def run_subscribers(args: argparse.Namespace) -> int:
         removed = store.purge(args.days)
         print(f"Erased {removed} people with no confirmed subscription left.", file=sys.stderr)
         return 0
-    email = args.email.strip().lower()
+    try:
+        email = canonical_address(args.email.strip())
+    except AddressProblem:
+        email = args.email.strip().lower()
     if args.action == "show":
         person = store.person(email)
         if person is None:
@@ -149,6 +169,34 @@ def run_subscribers(args: argparse.Namespace) -> int:
         return 0
     print(f"No data stored about {email}; nothing erased.", file=sys.stderr)
     return 1
+
+
+def _backup_or_restore(args: argparse.Namespace, config: SiteConfig) -> int:
+    database = config.site_dir / config.newsletter.database
+    try:
+        if args.action == "backup":
+            if not database.is_file():
+                raise StoreError(f"there is no database at {database} yet")
+            counts = backup(database, args.file.resolve())
+            print(
+                f"Backed up {counts.get('subscribers', 0)} people "
+                f"({counts.get('subscriptions', 0)} subscriptions) to {args.file}; "
+                "integrity_check: ok.",
+                file=sys.stderr,
+            )
+            return 0
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        keep = database.with_name(f"{database.stem}.before-restore-{stamp}{database.suffix}")
+        with service_stopped(database):
+            counts = restore(args.file.resolve(), database, keep)
+    except (StoreError, StoreUnavailable) as exc:
+        raise SiteError(Problem(args.file, None, str(exc))) from None
+    print(
+        f"Restored {counts.get('subscribers', 0)} people from {args.file}."
+        + (f" The database as it was is kept in {keep}." if keep.exists() else ""),
+        file=sys.stderr,
+    )
+    return 0
 
 
 def run_newsletter(args: argparse.Namespace) -> int:

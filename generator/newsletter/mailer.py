@@ -6,6 +6,7 @@ followed on a laptop without a mail server; any mail program opens the files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.policy
 import os
@@ -83,13 +84,21 @@ class Outbox:
 
     @contextmanager
     def session(self) -> Iterator[Send]:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MailError(f"cannot create the outbox: {exc.strerror or exc}") from None
 
         def send(msg: EmailMessage) -> None:
             name = f"{_time_prefix()}-{uuid.uuid4().hex[:12]}.eml"
             temporary = self.folder / f".{name}.tmp"
-            temporary.write_bytes(msg.as_bytes())
-            os.replace(temporary, self.folder / name)
+            try:
+                temporary.write_bytes(msg.as_bytes())
+                os.replace(temporary, self.folder / name)
+            except OSError as exc:  # a full disk or a read-only folder: nothing half-written
+                with contextlib.suppress(OSError):
+                    temporary.unlink(missing_ok=True)
+                raise MailError(f"cannot write to the outbox: {exc.strerror or exc}") from None
 
         yield send
 

@@ -24,6 +24,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 class _QuietHandler(WSGIRequestHandler):
     """Logs method, path (no query) and status through `logging`, never tokens."""
 
+    timeout = 30  # a client that sends its request slower than this is cut off (slowloris)
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.split("?", 1)[0]
         log.debug("%s %s %s", self.command, path, code)

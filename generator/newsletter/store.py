@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,15 @@ class StoreError(Exception):
     """The database cannot be used by this version of kommunenyt."""
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be read or written right now (locked by another process,
+    read-only, disk full, gone); `reason` is SQLite's own words, without personal data."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SignupOutcome:
     """What a signup changed; the caller mails `token` (None: nothing left to confirm)."""
@@ -108,12 +118,19 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode; transactions are opened explicitly."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+BUSY_TIMEOUT = 5.0  # seconds a write waits for another process's lock before giving up
+
+
+def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    """A connection in autocommit mode; transactions are opened explicitly.
+
+    synchronous = FULL: a confirmation the reader was shown survives even a power cut.
+    """
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute("PRAGMA synchronous = FULL")
     return conn
 
 
@@ -149,32 +166,44 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]] = MIGR
 class Store:
     """All reads and writes of subscriber data."""
 
-    def __init__(self, path: Path, clock: Clock = utc_now):
+    def __init__(self, path: Path, clock: Clock = utc_now, busy_timeout: float = BUSY_TIMEOUT):
         self.path = path
         self.clock = clock
+        self.busy_timeout = busy_timeout
+        # Threads of one process take turns to write; SQLite's busy handler then only has
+        # other processes to wait for, and no thread starves under a burst of signups.
+        self._write_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connection() as conn:
                 self.version = migrate(conn)
+        except StoreUnavailable as exc:
+            raise StoreError(f"{path} cannot be opened for writing: {exc.reason}") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a usable SQLite database: {exc}") from None
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = connect(self.path)
+        try:
+            conn = connect(self.path, self.busy_timeout)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from None
         try:
             yield conn
+        except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O error
+            raise StoreUnavailable(str(exc)) from None
         finally:
             conn.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as conn:
+        with self._write_lock, self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
