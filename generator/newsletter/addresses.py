@@ -36,7 +36,9 @@ def canonical_address(text: str) -> str:
     except EmailNotValidError:
         raise AddressProblem("email_invalid") from None
     local, domain = checked.local_part, checked.domain  # NFC, as the reader typed them
-    if unicodedata.normalize("NFKC", local) != local:
+    if unicodedata.normalize("NFKC", local) != local or any(
+        not c.isascii() and unicodedata.category(c)[0] not in "LMN" for c in local
+    ):  # fullwidth letters, ligatures, symbols such as U+FFFD
         raise AddressProblem("email_lookalike")
     if any(confusables.is_mixed_script(part) for part in (local, *domain.split("."))):
         raise AddressProblem("email_lookalike")

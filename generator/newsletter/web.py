@@ -110,7 +110,13 @@ def read_form(environ: Mapping[str, Any]) -> dict[str, list[str]]:
 
 def parse(text: str) -> dict[str, list[str]]:
     try:
-        return parse_qs(text, keep_blank_values=True, max_num_fields=50)
+        # strict: an overlong or broken UTF-8 sequence (%C0%AE) is refused, not turned into
+        # U+FFFD characters that could slip into an address
+        return parse_qs(
+            text, keep_blank_values=True, max_num_fields=50, encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise BadRequest("400 Bad Request", "the form is not UTF-8") from None
     except ValueError:
         raise BadRequest("400 Bad Request", "too many form fields") from None
 
