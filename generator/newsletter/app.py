@@ -86,6 +86,14 @@ class SignupApp:
             base + url_of("newsletter_unsubscribe"): self.unsubscribe,
         }
 
+    service_lock: int | None = None  # held while this process serves (see backup.py)
+
+    def close(self) -> None:
+        """Let go of the service lock (a stopped service allows `subscribers restore`)."""
+        if self.service_lock is not None:
+            os.close(self.service_lock)
+            self.service_lock = None
+
     def handles(self, path: str) -> bool:
         return path.rstrip("/") in self.routes
 

@@ -87,7 +87,8 @@ def service_lock_path(database: Path) -> Path:
 def hold_service_lock(database: Path) -> int:
     """Mark the database as in use by a running service (a shared lock, held until exit)."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(service_lock_path(database), os.O_CREAT | os.O_RDWR, 0o600)
+    # read-only: an open file for writing would keep its disk from being remounted read-only
+    fd = os.open(service_lock_path(database), os.O_CREAT | os.O_RDONLY, 0o600)
     fcntl.flock(fd, fcntl.LOCK_SH)
     return fd
 
