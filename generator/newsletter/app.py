@@ -89,7 +89,8 @@ class SignupApp:
     service_lock: int | None = None  # held while this process serves (see backup.py)
 
     def close(self) -> None:
-        """Let go of the service lock (a stopped service allows `subscribers restore`)."""
+        """Let go of the database and the service lock (then `subscribers restore` may run)."""
+        self.store.close()
         if self.service_lock is not None:
             os.close(self.service_lock)
             self.service_lock = None

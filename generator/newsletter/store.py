@@ -118,6 +118,7 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
+POOL_SIZE = 8
 BUSY_TIMEOUT = 5.0  # seconds a write waits for another process's lock before giving up
 
 
@@ -126,7 +127,9 @@ def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connectio
 
     synchronous = FULL: a confirmation the reader was shown survives even a power cut.
     """
-    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -173,6 +176,8 @@ class Store:
         # Threads of one process take turns to write; SQLite's busy handler then only has
         # other processes to wait for, and no thread starves under a burst of signups.
         self._write_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connection() as conn:
@@ -184,15 +189,38 @@ class Store:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = connect(self.path, self.busy_timeout)
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(str(exc)) from None
+        """A connection from the pool, or a new one; one thread uses it at a time.
+
+        Idle connections are kept open (a few): when the last connection to a WAL database
+        closes, SQLite checkpoints and syncs the whole database, which would cost every
+        request several fsyncs. A connection that met an error is closed, never reused.
+        """
+        with self._pool_lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            try:
+                conn = connect(self.path, self.busy_timeout)
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(str(exc)) from None
+        reusable = False
         try:
             yield conn
+            reusable = not conn.in_transaction
         except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O error
             raise StoreUnavailable(str(exc)) from None
         finally:
+            with self._pool_lock:
+                if reusable and len(self._idle) < POOL_SIZE:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
+
+    def close(self) -> None:
+        """Close the idle connections (a stopped service; a restore; a disk to remount)."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
 
     @contextmanager
