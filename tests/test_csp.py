@@ -291,3 +291,29 @@ def test_live_preview_reload_script_and_error_page_satisfy_the_policy(browser, s
         preview.process.terminate()
         preview.process.wait(timeout=10)
     assert watched.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("newsletter", "origin"),
+    [
+        ('provider = "builtin"', None),
+        (
+            'provider = "listmonk"\n[newsletter.listmonk]\nurl = "https://lister.kommune.dk/"\n'
+            '[[newsletter.lists]]\nid = "ugebrev"\nname = "Ugebrevet"\n'
+            'listmonk_uuid = "0f8d6a1e-4c1b-4f6e-9a55-2b0e6f1d7c3a"',
+            "https://lister.kommune.dk",
+        ),
+        (
+            'provider = "form"\n[newsletter.form]\naction = "https://post.example:8443/tilmeld"',
+            "https://post.example:8443",
+        ),
+    ],
+    ids=["builtin", "listmonk", "form"],
+)
+def test_the_signup_providers_origin_may_receive_the_form(site, newsletter, origin):
+    site.config(f"[newsletter]\n{newsletter}\n")
+    policy = content_security_policy(load_config(site.root))
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    expected = "'self'" + (f" {origin}" if origin else "")
+    assert directives["form-action"] == directives["connect-src"] == expected
+    assert directives["default-src"] == "'none'" and "wasm" not in policy
