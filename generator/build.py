@@ -17,7 +17,7 @@ from generator.deps import Signatures, library_uses, replace_articles
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
-from generator.keys import clock_key, inputs_key, meta_key, settings_key, template_texts
+from generator.keys import clock_key, inputs_key, meta_key, settings_key
 from generator.library import Library, build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
@@ -28,7 +28,7 @@ from generator.render import make_environment, render_template
 from generator.search import build_index, remove_folder, temporary_folder
 from generator.seo import article_ld, render_data, website_ld
 from generator.slugs import slugify
-from generator.theme import template_dirs
+from generator.theme import template_dirs, template_texts
 from generator.urls import Links, UnsafePath, output_path
 from generator.writer import MANIFEST, OutputWriter
 

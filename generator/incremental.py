@@ -56,7 +56,7 @@ from generator.plan import CopyJob, Job, plan_site
 from generator.reader import SourceFile, discover, split_source
 from generator.render import make_environment
 from generator.slugs import slugify
-from generator.theme import template_dirs
+from generator.theme import template_texts
 from generator.urls import Links
 
 Progress = Callable[[str, int, int], None]
@@ -519,19 +519,6 @@ class IncrementalSite:
 def _forget(state: _State, path: Path) -> None:
     for cache in (state.reads, state.metas, state.bodies, state.articles):
         cache.pop(path, None)
-
-
-def template_texts(config: SiteConfig) -> list[str]:
-    """The text of every template the site may use, its own and the default theme's."""
-    texts = []
-    for folder in template_dirs(config.templates_dir):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "assets" not in path.relative_to(folder).parts:
-                try:
-                    texts.append(path.read_text(encoding="utf-8-sig"))
-                except (UnicodeDecodeError, OSError):
-                    continue
-    return texts
 
 
 @contextmanager

@@ -24,19 +24,6 @@ from generator.theme import template_dirs
 _READS_CLOCK = re.compile(r"\bnow\b")
 
 
-def template_texts(config: SiteConfig) -> list[str]:
-    """The text of every template the site may use, its own and the default theme's."""
-    texts = []
-    for folder in template_dirs(config.templates_dir):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "assets" not in path.relative_to(folder).parts:
-                try:
-                    texts.append(path.read_text(encoding="utf-8-sig"))
-                except (UnicodeDecodeError, OSError):
-                    continue
-    return texts
-
-
 def listing(folder: Path) -> list[tuple[str, int, int]]:
     """Name, size and modification time of every file under `folder`."""
     if not folder.is_dir():
