@@ -227,6 +227,18 @@ def test_confirmation_tokens_expire(service):
     assert export(service) == []
 
 
+def test_a_running_service_erases_signups_whose_link_expired(service):
+    service.signup("glemt@example.dk")
+    service.clock.advance(hours=47)
+    service.signup("anden@example.dk")
+    assert service.app.store.person("glemt@example.dk") is not None  # its link still works
+    service.clock.advance(hours=2)
+    service.signup("tredje@example.dk")
+    assert service.app.store.person("glemt@example.dk") is None
+    assert service.app.store.person("anden@example.dk") is not None
+    assert service.app.store.person("tredje@example.dk") is not None
+
+
 def test_unknown_or_malformed_tokens_lead_nowhere(service):
     for token in ("x" * 43, "kort", "'; DROP TABLE subscribers; --"):
         reply = service.request("POST", "/nyhedsbrev/bekraeft", {"token": token})

@@ -57,6 +57,10 @@ ANSWER_FLOOR = 0.15
 RETRY_AFTER_UNAVAILABLE = 30  # seconds; a lock or a full disk is usually gone by then
 
 
+PURGE_EVERY = dt.timedelta(hours=1)
+UNSUBSCRIBED_KEEP_DAYS = 30  # as `kommunenyt subscribers purge` by default
+
+
 class SignupApp:
     """The WSGI callable. One instance per process; it holds no subscriber data itself."""
 
@@ -80,6 +84,7 @@ class SignupApp:
         self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
         self.origins = set(self.settings.allowed_origins or (config.origin,)) | set(extra_origins)
         base = config.base_path
+        self._last_purge: dt.datetime | None = None
         self.routes = {
             base + url_of("newsletter_signup"): self.signup,
             base + url_of("newsletter_confirm"): self.confirm,
@@ -144,10 +149,29 @@ class SignupApp:
 
     def signup(self, request: Request) -> Answer:
         started = time.monotonic()
+        self._purge_when_due()
         answer = self._signup(request)
         if answer.status.startswith(("200", "303")):  # accepted: new, waiting or subscribed
             time.sleep(max(0.0, started + self.answer_floor - time.monotonic()))
         return answer
+
+    def _purge_when_due(self) -> None:
+        """Erase signups whose link expired unconfirmed, as the confirmation mail promises.
+
+        Runs at most once an hour, on a signup request, so a running service keeps that
+        promise without a cron job; `kommunenyt subscribers purge` does the same by hand.
+        """
+        now = self.clock()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        try:
+            removed = self.store.purge(UNSUBSCRIBED_KEEP_DAYS)
+        except StoreUnavailable:
+            log.warning("could not erase expired signups now: the database is busy")
+            return
+        if removed:
+            log.info("erased %d people whose signup expired or who left long ago", removed)
 
     def _signup(self, request: Request) -> Answer:
         if request.method != "POST":
