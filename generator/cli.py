@@ -170,7 +170,8 @@ def _print_summary(report: BuildReport, output: Path) -> None:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     print(
-        f"Built {report.articles} articles, {report.pages} pages, {report.feeds} feeds: "
+        f"Built {_count(report.articles, 'article')}, {_count(report.pages, 'page')}, "
+        f"{_count(report.feeds, 'feed')}: "
         f"{report.files} files ({report.changed} changed, {report.rendered} rendered) "
         f"in {report.seconds:.2f} s → {output}",
         file=sys.stderr,
@@ -185,3 +186,7 @@ def _print_problems(exc: SiteError) -> None:
         f"Build failed: {count} problem{'s' if count != 1 else ''}; nothing was written.",
         file=sys.stderr,
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

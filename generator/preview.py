@@ -89,6 +89,7 @@ def report(result: RebuildResult, site: IncrementalSite, log: Log) -> None:
         return
     changed = "all" if result.changed is None else str(len(result.changed))
     log(
-        f"Built {site.articles} articles in {result.seconds:.2f} s: "
+        f"Built {site.articles} article{'' if site.articles == 1 else 's'} "
+        f"in {result.seconds:.2f} s: "
         f"{result.rendered} files rendered, {changed} changed"
     )

@@ -29,7 +29,7 @@ def test_build_in_the_current_folder_prints_a_summary(site):
     site.article("a.md", "title: A\ndate: 2024-01-02 10:00")
     result = run("build", cwd=site.root)
     assert result.returncode == 0, result.stderr
-    assert "Built 1 articles, 0 pages, 6 feeds" in result.stderr
+    assert "Built 1 article, 0 pages, 6 feeds" in result.stderr
     assert (site.root / "output/artikel/a/index.html").is_file()
 
 
