@@ -8,6 +8,7 @@ import shutil
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,19 @@ class Site:
         self.output = root / "output"
         root.mkdir(parents=True, exist_ok=True)
         self.write("site.toml", MINIMAL_CONFIG)
+
+    @classmethod
+    def sample_copy(cls, root: Path, *extra_articles: Path) -> Site:
+        """A copy of the repository's own sample site (plus extra 2024 articles) at `root`."""
+        repo = Path(__file__).parent.parent
+        root.mkdir(parents=True)
+        shutil.copy(repo / "site.toml", root / "site.toml")
+        shutil.copytree(repo / "content", root / "content")
+        for article in extra_articles:
+            shutil.copy(article, root / "content/articles/2024" / article.name)
+        site = cls.__new__(cls)
+        site.root, site.output = root, root / "output"
+        return site
 
     def write(self, rel: str, text: str | bytes) -> Path:
         path = self.root / rel
@@ -105,26 +119,27 @@ def site(tmp_path: Path) -> Site:
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """The repository's own sample site, built once per test session into a temp folder."""
-    repo = Path(__file__).parent.parent
-    root = tmp_path_factory.mktemp("sample") / "site"
-    root.mkdir()
-    shutil.copy(repo / "site.toml", root / "site.toml")
-    shutil.copytree(repo / "content", root / "content")
-    built = Site.__new__(Site)
-    built.root, built.output = root, root / "output"
+    built = Site.sample_copy(tmp_path_factory.mktemp("sample") / "site")
     built.build(base_url="http://127.0.0.1/")
     return built
 
 
-@pytest.fixture(scope="session")
-def sample_server(sample_site: Site) -> Iterator[str]:
-    """The built sample site served over HTTP on 127.0.0.1; yields the base URL."""
-    server, _ = serve_in_thread(sample_site.output)
+@contextmanager
+def served_folder(folder: Path) -> Iterator[str]:
+    """A static server for `folder` on a free port of 127.0.0.1; yields its base URL."""
+    server, _ = serve_in_thread(folder)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def sample_server(sample_site: Site) -> Iterator[str]:
+    """The built sample site served over HTTP on 127.0.0.1; yields the base URL."""
+    with served_folder(sample_site.output) as base:
+        yield base
 
 
 def wait_until(page, expression: str, timeout: float = 15000) -> None:
@@ -168,18 +183,12 @@ def browser():
 # fixture article and the sample's NIS2 guide are both in the two-day news sitemap.
 THEME_NOW = dt.datetime(2024, 9, 11, 12, 0, tzinfo=CPH)
 THEME_ARTICLE = "artikel/saadan-ser-en-artikel-med-det-hele-ud/"
+THEME_FIXTURE = FIXTURES / "theme" / "alt-i-en.md"  # an article using every feature
 
 
 @pytest.fixture(scope="session")
 def theme_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    repo = Path(__file__).parent.parent
-    root = tmp_path_factory.mktemp("theme") / "site"
-    root.mkdir()
-    shutil.copy(repo / "site.toml", root / "site.toml")
-    shutil.copytree(repo / "content", root / "content")
-    shutil.copy(FIXTURES / "theme" / "alt-i-en.md", root / "content/articles/2024/alt-i-en.md")
-    built = Site.__new__(Site)
-    built.root, built.output = root, root / "output"
+    built = Site.sample_copy(tmp_path_factory.mktemp("theme") / "site", THEME_FIXTURE)
     built.build(now=THEME_NOW, base_url="http://127.0.0.1/")
     return built
 
@@ -187,9 +196,5 @@ def theme_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 @pytest.fixture(scope="session")
 def theme_server(theme_site: Site) -> Iterator[str]:
     """The theme site served on 127.0.0.1; yields the base URL."""
-    server, _ = serve_in_thread(theme_site.output)
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served_folder(theme_site.output) as base:
+        yield base

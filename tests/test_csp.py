@@ -13,7 +13,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +24,10 @@ from generator.config import load_config
 from generator.csp import content_security_policy
 from generator.newsletter.app import preview_app
 from generator.serve import serve_in_thread
-from tests.conftest import FIXTURES, THEME_ARTICLE, THEME_NOW, Site, wait_until
+from tests.conftest import THEME_ARTICLE, THEME_FIXTURE, THEME_NOW, Site, wait_until
 from tests.test_serve import start_preview
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).parent.parent
 WATCH = """
 document.addEventListener('securitypolicyviolation', (e) => {
   const where = e.target && e.target.nodeName ? ` at <${e.target.nodeName.toLowerCase()}>` : '';
@@ -43,19 +41,13 @@ BROWSER_BANNER = "at <xslt-warning-banner>"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
     """The sample site built for, and served with its signup service on, one local port."""
-    root = tmp_path_factory.mktemp("csp") / "site"
-    root.mkdir()
-    shutil.copy(REPO / "site.toml", root / "site.toml")
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copy(FIXTURES / "theme" / "alt-i-en.md", root / "content/articles/2024/alt-i-en.md")
-    site = Site.__new__(Site)
-    site.root, site.output = root, root / "output"
+    site = Site.sample_copy(tmp_path_factory.mktemp("csp") / "site", THEME_FIXTURE)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}/"
     site.build(now=THEME_NOW, base_url=base)
-    config = load_config(root).with_base_url(base)
+    config = load_config(site.root).with_base_url(base)
     server, _ = serve_in_thread(
         site.output, port=port, signup_app=preview_app(config, site.output, port)
     )
