@@ -126,10 +126,11 @@ def build(
 
             def render(job: Job) -> bytes:
                 shown = Signatures.bodies_shown(job, config.feed_items)
-                if shown:
-                    job = replace_articles(
-                        job, {s: bodies.full(by_slug[s], paths[s]) for s in shown}
-                    )
+                # Bodies kept in memory are in place already; only cached ones are fetched.
+                fetched = {s: bodies.full(by_slug[s], paths[s]) for s in shown}
+                fetched = {s: a for s, a in fetched.items() if a is not by_slug[s]}
+                if fetched:
+                    job = replace_articles(job, fetched)
                 return render_job(job, env, config, links)
 
             written = write_outputs(
