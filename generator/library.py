@@ -5,7 +5,6 @@ Built once from the frozen articles; templates and feeds only read from it.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -140,7 +139,8 @@ def _related(
     rebuilds the library on every save).
     """
     rank = {a.slug: i for i, a in enumerate(ordered)}
-    by_tag = {t.slug: t.articles[:200] for t in tags}
+    # Each tag's newest articles by their place in `ordered` (small ints: fast to count).
+    by_tag = {t.slug: [rank[a.slug] for a in t.articles[:200]] for t in tags}
     by_section: dict[str, list[Article]] = defaultdict(list)
     for article in ordered:
         by_section[article.section].append(article)
@@ -150,13 +150,12 @@ def _related(
         key = tuple(sorted(slugify(tag) for tag in article.tags))
         best = ranked.get(key)
         if best is None:
-            scores: Counter[str] = Counter()
+            shared: Counter[int] = Counter()
             for tag in key:
-                for other in by_tag[tag]:
-                    scores[other.slug] += 2
-            best = heapq.nsmallest(
-                RELATED_COUNT + 1, scores, key=lambda s, sc=scores: (-sc[s], rank[s])
-            )
+                shared.update(by_tag[tag])
+            # Newest first, then (a stable sort) most shared tags first.
+            by_shared = sorted(sorted(shared), key=shared.__getitem__, reverse=True)
+            best = [ordered[r].slug for r in by_shared[: RELATED_COUNT + 1]]
             ranked[key] = best
         chosen = [s for s in best if s != article.slug][:RELATED_COUNT]
         if len(chosen) < RELATED_COUNT:

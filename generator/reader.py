@@ -6,6 +6,8 @@ mapping with the line of every key, so later phases can point at the exact line.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,40 +52,66 @@ class SourceFile:
 
 
 def discover(folder: Path, pattern: str, site_dir: Path, problems: ProblemList) -> list[Path]:
-    """Files under `folder` matching `pattern`, sorted, refusing links that leave the site."""
+    """Files under `folder` matching `pattern`, sorted, refusing links that leave the site.
+
+    `pattern` is "*.md" (this folder) or "**/<name pattern>" (and every folder below).
+    Hidden files and folders are skipped, and so are linked folders (not descended
+    into). One directory scan per folder: a site has tens of thousands of articles.
+    """
     if not folder.is_dir():
         return []
     root = site_dir.resolve()
-    found = []
-    for path in sorted(folder.glob(pattern)):
-        linked_folder = path.is_symlink() and path.is_dir()
-        if not path.is_file() and not linked_folder:
+    recursive = pattern.startswith("**/")
+    name_pattern = pattern.removeprefix("**/")
+    # A link anywhere on the way from the site folder down to `folder` makes every file
+    # below it a file reached through a link.
+    linked_above = any(p.is_symlink() for p in (folder, *folder.parents) if p != root)
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
             continue
-        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != root):
-            target = path.resolve()
-            if not target.is_relative_to(root):
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # editor swap files, .DS_Store, .git and the like
+            path = current / entry.name
+            is_link = entry.is_symlink()
+            if entry.is_dir(follow_symlinks=False):
+                if recursive:
+                    pending.append(path)
+                continue
+            if not fnmatch.fnmatchcase(entry.name, name_pattern):
+                continue
+            is_file = entry.is_file()
+            linked_folder = is_link and entry.is_dir()
+            if not is_file and not linked_folder:
+                continue
+            if is_link or linked_above:
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    problems.add(
+                        _rel(path, site_dir),
+                        1,
+                        f"symbolic link points outside the site folder (to {target})",
+                        "copy the file into the site instead of linking to it",
+                    )
+                    continue
+            if linked_folder:
+                continue  # a link to a folder within the site: harmless, and not descended into
+            if "\\" in entry.name:
                 problems.add(
                     _rel(path, site_dir),
                     1,
-                    f"symbolic link points outside the site folder (to {target})",
-                    "copy the file into the site instead of linking to it",
+                    "the file name holds a backslash (\\), which web servers on Windows read "
+                    "as a folder",
+                    "rename the file without backslashes",
                 )
                 continue
-        if linked_folder:
-            continue  # a link to a folder within the site: harmless, and not descended into
-        if "\\" in path.name:
-            problems.add(
-                _rel(path, site_dir),
-                1,
-                "the file name holds a backslash (\\), which web servers on Windows read "
-                "as a folder",
-                "rename the file without backslashes",
-            )
-            continue
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue  # editor swap files, .DS_Store and the like
-        found.append(path)
-    return found
+            found.append(path)
+    return sorted(found, key=lambda path: path.parts)
 
 
 def strip_control_characters(text: str) -> str:
