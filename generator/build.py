@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from generator import sources
-from generator.cache import BuildCache, CacheIndex, code_version, digest
+from generator.cache import BuildCache, CacheIndex, OutputRecord, code_version, digest
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
 from generator.deps import Signatures, library_uses, replace_articles
@@ -21,15 +21,15 @@ from generator.keys import clock_key, inputs_key, meta_key, settings_key
 from generator.library import Library, build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
-from generator.outputs import intact, reuse_search, search_key, search_records, write_outputs
+from generator.outputs import intact, write_outputs
 from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
 from generator.reader import discover, split_source
 from generator.render import make_environment, render_template
-from generator.search import build_index, remove_folder, temporary_folder
+from generator.search import SearchIndex, update_index
 from generator.seo import article_ld, render_data, website_ld
 from generator.slugs import slugify
 from generator.theme import template_dirs, template_texts
-from generator.urls import Links, UnsafePath, output_path
+from generator.urls import Links, UnsafePath, output_path, url_of
 from generator.writer import MANIFEST, OutputWriter
 
 Progress = Callable[[str, int, int], None]
@@ -147,15 +147,9 @@ def build(
         search = (cache.index.search_key, cache.index.search_files)
         if options.search:
             with _timed(report, "search"):
-                search = (search_key(records), search[1])
-                reused = search[0] == cache.index.search_key and reuse_search(
-                    writer, search[1], cache.index.outputs
-                )
-                if not reused:
-                    files = index_search(writer)
-                    search = (search[0], files)
-                    reused = search_records(writer, files, search[0])
-                records.update(reused)
+                searched = index_search(writer, records, library, cache.index)
+                records.update(searched.records)
+                search = (searched.key, searched.files)
         writer.commit()
     report.feeds = sum(isinstance(j, FeedJob) for j in jobs)
     report.files = len(records)
@@ -485,16 +479,14 @@ def add_theme_helpers(env, config: SiteConfig, links: Links, images: ImageSet) -
     env.filters["responsive"] = lambda body: responsive_html(body, images, links.base_path)
 
 
-def index_search(writer: OutputWriter) -> list[str]:
-    """Run Pagefind over the staged pages and add its index to the same staged output."""
-    scratch = temporary_folder(writer.staging.parent)
-    try:
-        files = build_index(writer.staging, scratch)
-        for url, path in files:
-            writer.copy(PurePosixPath(url), path)
-    finally:
-        remove_folder(scratch)
-    return [url for url, _ in files]
+def index_search(
+    writer: OutputWriter, records: Mapping[str, OutputRecord], library: Library, last: CacheIndex
+) -> SearchIndex:
+    """Index the staged article pages with Pagefind, in shards by date (generator.search);
+    a shard whose pages did not change since the last build is linked from it instead."""
+    dates = {output_path(url_of(a)).as_posix(): a.date for a in library.articles}
+    pages = {t: dates.get(t) for t, r in records.items() if r.indexed}
+    return update_index(writer, pages, records, last.outputs, last.search_files)
 
 
 def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:

@@ -63,6 +63,7 @@ class OutputRecord:
     size: int
     mtime_ns: int
     indexed: bool = False  # holds a page Pagefind indexes
+    search: str = ""  # digest of the part of it Pagefind reads, once known (generator.search)
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,14 @@ def _problem_fields(problem: Problem) -> list:
 
 
 def _record_fields(record: OutputRecord) -> tuple:
-    return (record.signature, record.digest, record.size, record.mtime_ns, record.indexed)
+    return (
+        record.signature,
+        record.digest,
+        record.size,
+        record.mtime_ns,
+        record.indexed,
+        record.search,
+    )
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -96,20 +96,24 @@ def write_outputs(
     return result
 
 
-def search_key(records: Mapping[str, OutputRecord]) -> str:
-    """What the search index is made from: the bytes of every indexed page."""
-    return digest(repr(sorted((k, r.digest) for k, r in records.items() if r.indexed)))
+def search_key(records: Mapping[str, OutputRecord], pages: Iterable[str]) -> str:
+    """What one shard of the search index is made from: what Pagefind reads of its pages."""
+    return digest(repr(sorted((page, records[page].search) for page in pages)))
 
 
 def reuse_search(
     writer: OutputWriter,
     files: Iterable[str],
     previous: Mapping[str, OutputRecord],
+    key: str,
 ) -> dict[str, OutputRecord] | None:
-    """Link the last build's index files into the new output; None if any is missing."""
+    """Link the last build's files of one shard, made from `key`; None if any is missing."""
     files = list(files)
     if not files or not all(
-        f in previous and intact(writer.output_dir, f, previous[f]) for f in files
+        f in previous
+        and previous[f].signature == f"search:{key}"
+        and intact(writer.output_dir, f, previous[f])
+        for f in files
     ):
         return None
     records = {}
@@ -120,7 +124,7 @@ def reuse_search(
             records[name] = previous[name]
         else:  # no hard links here: copy the bytes, which were just checked to be intact
             writer.write_reserved(rel, (writer.output_dir / name).read_bytes())
-            records.update(search_records(writer, [name], previous[name].signature[7:]))
+            records.update(search_records(writer, [name], key))
     return records
 
 

@@ -12,24 +12,29 @@ from tests.conftest import THEME_ARTICLE, wait_until
 
 
 def test_the_build_indexes_every_article_and_nothing_else(theme_site):
-    entry = json.loads(theme_site.read("pagefind/pagefind-entry.json"))
-    assert list(entry["languages"]) == ["da"]  # from <html lang="da">: Danish stemming
+    shards = json.loads(theme_site.read("pagefind/shards.json"))["shards"]
+    assert shards == sorted(shards, reverse=True), "newest first"
+    counts = 0
+    for shard in shards:
+        entry = json.loads(theme_site.read(f"pagefind/{shard}/pagefind-entry.json"))
+        assert list(entry["languages"]) == ["da"]  # from <html lang="da">: Danish stemming
+        counts += entry["languages"]["da"]["page_count"]
+        names = {p.name for p in (theme_site.output / "pagefind" / shard).iterdir()}
+        assert {"pagefind.js", "pagefind-worker.js", "wasm.da.pagefind"} <= names
+        assert not any(n.startswith(("pagefind-ui", "pagefind-component-ui")) for n in names)
     articles = [
         p
         for p in (theme_site.output / "artikel").glob("*/index.html")
         if 'http-equiv="refresh"' not in p.read_text("utf-8")  # aliases redirect
     ]
-    assert entry["languages"]["da"]["page_count"] == len(articles) == 13
-    names = {p.name for p in (theme_site.output / "pagefind").iterdir()}
-    assert {"pagefind.js", "pagefind-worker.js", "wasm.da.pagefind"} <= names
-    assert not any(n.startswith(("pagefind-ui", "pagefind-component-ui")) for n in names)
+    assert counts == len(articles) == 13
 
 
 def test_rebuilding_replaces_the_index_and_keeps_it_in_the_manifest(site):
     site.article("a.md", "title: Første nyhed\ndate: 2024-03-01\n", "Om fjernvarme.\n")
     site.build()
     manifest = json.loads((site.output / ".kommunenyt-manifest.json").read_text("utf-8"))
-    assert "pagefind/pagefind.js" in manifest["files"]
+    assert "pagefind/shards.json" in manifest["files"]
     first = {p.relative_to(site.output) for p in (site.output / "pagefind").rglob("*")}
     site.article("a.md", "title: Første nyhed\ndate: 2024-03-01\n", "Om affald.\n")
     site.build()
@@ -152,7 +157,7 @@ def test_without_javascript_the_page_explains_where_to_look(browser, theme_serve
 def test_search_page_loads_only_its_own_script_and_articles_carry_filters(theme_site):
     html = theme_site.read("soeg/")
     assert '<script type="module" src="/assets/soeg.js"></script>' in html
-    assert 'data-bundle="/pagefind/pagefind.js"' in html
+    assert 'data-shards="/pagefind/shards.json"' in html
     assert "<script>" not in html
     article = theme_site.read(THEME_ARTICLE)
     assert 'data-pagefind-filter="aar:2024"' in article

@@ -1,6 +1,9 @@
 // The search page: loads the Pagefind index that `kommunenyt build` made and shows the
 // results in Danish. Without this script the page still explains where to find articles.
+// The index is in shards (generator/search.py): pagefind/shards.json lists them, newest
+// first; the newest is loaded and the others merged into it, so one query searches all.
 const PAGE_SIZE = 10;
+const EXCERPT_LENGTH = 28;
 
 const root = document.querySelector("[data-search]");
 if (root) {
@@ -16,11 +19,9 @@ async function start(root) {
   const list = root.querySelector("[data-search-results]");
   const more = root.querySelector("[data-search-more]");
 
-  let pagefind;
+  let search;
   try {
-    pagefind = await import(new URL(root.dataset.bundle, document.baseURI).href);
-    await pagefind.options({ excerptLength: 28 });
-    pagefind.init();
+    search = await loadIndex(new URL(root.dataset.shards, document.baseURI));
   } catch (error) {
     status.textContent =
       "Søgningen kunne ikke indlæses. Genindlæs siden, eller find artiklerne i arkivet.";
@@ -51,12 +52,9 @@ async function start(root) {
     }
     const mine = ++latest;
     status.textContent = "Søger …";
-    const search = await pagefind.search(query || null, {
-      filters,
-      sort: query ? undefined : { dato: "desc" },
-    });
+    const found = await search(query, filters);
     if (mine !== latest) return; // a newer search has started
-    results = search.results;
+    results = found;
     await showMore(mine);
     // Announced once the results are on the page, so a screen reader can go straight on.
     if (mine === latest) status.textContent = describe(results.length, query);
@@ -94,6 +92,43 @@ async function start(root) {
   });
 
   if (input.value || section.value || year.value) run(false);
+}
+
+// Every shard's pages carry this filter with the shard's name (a filter Pagefind adds in
+// the browser, not in the index), so a search can be asked of one shard.
+const SHARD_FILTER = "kommunenyt-shard";
+
+async function loadIndex(listUrl) {
+  const response = await fetch(listUrl);
+  if (!response.ok) throw new Error(`${listUrl}: ${response.status}`);
+  const { shards } = await response.json();
+  if (shards.length === 0) return async () => []; // no articles yet
+  const options = (name) => ({
+    excerptLength: EXCERPT_LENGTH,
+    mergeFilter: { [SHARD_FILTER]: name },
+  });
+  const folder = (name) => new URL(`${name}/`, listUrl);
+  const pagefind = await import(new URL("pagefind.js", folder(shards[0])).href);
+  await pagefind.options(options(shards[0]));
+  await pagefind.init();
+  await Promise.all(
+    shards.slice(1).map((name) => pagefind.mergeIndex(folder(name).pathname, options(name))),
+  );
+  return async (query, filters) => {
+    if (query) return (await pagefind.search(query, { filters })).results; // by relevance
+    // By filters only, newest first. Each shard sorts its own results by date, but the
+    // merged list is ordered by score, which here is only a rank within one shard: so ask
+    // each shard on its own (they are listed newest first) and put the answers in a row.
+    const answers = await Promise.all(
+      shards.map((name) =>
+        pagefind.search(null, {
+          filters: { ...filters, [SHARD_FILTER]: name },
+          sort: { dato: "desc" },
+        }),
+      ),
+    );
+    return answers.flatMap((answer) => answer.results);
+  };
 }
 
 function describe(count, query) {
