@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,7 +18,7 @@ from generator.deps import Signatures, library_uses, replace_articles
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
-from generator.keys import clock_key, inputs_key, meta_key, settings_key
+from generator.keys import clock_key, front_matter_digests, inputs_key, meta_key, settings_key
 from generator.library import Library, build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
@@ -90,8 +91,15 @@ def build(
         published = [m for m in read.articles if options.include_drafts or is_published(m, now)]
         check_unique_slugs(published)
         clock = clock_key(published, options.include_drafts, now)
-        inputs = inputs_key(
-            settings, checked_against, read.digests, [m.slug for m in published], clock, config
+        slugs = [m.slug for m in published]
+        inputs = inputs_key(settings, checked_against, read.digests, slugs, clock, config)
+        cards = inputs_key(
+            settings,
+            checked_against,
+            front_matter_digests(read.digests, read.records),
+            slugs,
+            clock,
+            config,
         )
     report.articles, report.pages = len(published), len(read.pages)
     if inputs == cache.index.inputs_key and _output_intact(options.output_dir, cache.index):
@@ -114,10 +122,11 @@ def build(
         jobs = plan_site(config, library, [*statics, *images.files], theme_assets(config))
         check_banners(config)
         targets = [job_target(job) for job in jobs]
+        reusable = _reusable_signatures(cards, cache.index, read.digests, library)
         signatures = _signatures(
-            jobs, config, texts, bodies, library, clock, options.include_drafts
+            jobs, targets, config, texts, bodies, library, clock, options.include_drafts, reusable
         )
-    with OutputWriter(options.output_dir, config.site_dir) as writer:
+    with OutputWriter(options.output_dir, config.site_dir, reuse_spare=options.cache) as writer:
         with _timed(report, "render+write"):
             env = make_environment(config, links, now)
             add_theme_helpers(env, config, links, images)
@@ -144,6 +153,8 @@ def build(
                 progress,
             )
         records = written.records
+        if options.search:
+            writer.remove_stale()  # the indexer reads the staging folder
         search = (cache.index.search_key, cache.index.search_files)
         if options.search:
             with _timed(report, "search"):
@@ -155,7 +166,8 @@ def build(
     report.files = len(records)
     report.changed = writer.changed
     report.rendered = written.rendered
-    index = CacheIndex(settings, checked_against, read.records, records, *search, inputs_key=inputs)
+    index = CacheIndex(settings, checked_against, read.records, records, *search)
+    index = dataclasses.replace(index, inputs_key=inputs, cards_key=cards)
     cache.use_bodies(bodies.keys.values())
     cache.save(index)
     report.warnings.extend(w for w in cache.warnings if w not in report.warnings)
@@ -213,14 +225,39 @@ def _bodies(
     return articles, pages, bodies, [p for p in problems if p.severity == "warning"]
 
 
+@dataclass(frozen=True)
+class ReusableSignatures:
+    """Only article bodies changed since the last build: its signatures still hold for
+    every file that shows none of the changed bodies (see keys.front_matter_digests)."""
+
+    previous: Mapping[str, OutputRecord]  # target → record of the last build
+    changed_bodies: frozenset[str]  # slugs of the articles whose file changed
+
+
+def _reusable_signatures(
+    cards: str, index: CacheIndex, digests: Mapping[str, str], library: Library
+) -> ReusableSignatures | None:
+    if not index.outputs or cards != index.cards_key:
+        return None
+    changed = frozenset(
+        a.slug
+        for a in library.articles
+        if index.sources.get(a.source.as_posix(), {}).get("digest")
+        != digests.get(a.source.as_posix())
+    )
+    return ReusableSignatures(index.outputs, changed)
+
+
 def _signatures(
     jobs: list[Job],
+    targets: list[PurePosixPath],
     config: SiteConfig,
     texts: list[str],
     bodies: sources.Bodies,
     library: Library,
     clock: str,
     include_drafts: bool,
+    reusable: ReusableSignatures | None = None,
 ) -> list[str]:
     """Per job, a digest of everything its file is made from (generator.deps)."""
     paths = {a.slug: config.site_dir / a.source for a in library.articles}
@@ -231,7 +268,13 @@ def _signatures(
     signatures = Signatures(config.feed_items, library_uses(texts), body_digest)
     signatures.start(library.articles)
     result = []
-    for job in jobs:
+    for job, target in zip(jobs, targets, strict=True):
+        if reusable is not None and not isinstance(job, CopyJob):  # copies: by their stat
+            old = reusable.previous.get(target.as_posix())
+            shown = Signatures.bodies_shown(job, config.feed_items)
+            if old is not None and not shown & reusable.changed_bodies:
+                result.append(old.signature)
+                continue
         # The clock decides the news sitemap, and in previews the "scheduled" badges.
         extra = clock if include_drafts or isinstance(job, DataJob) else ""
         result.append(digest(repr((signatures.job(job), extra))))

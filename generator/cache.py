@@ -84,6 +84,7 @@ class CacheIndex:
     search_key: str = ""
     search_files: list[str] = field(default_factory=list)
     inputs_key: str = ""  # all inputs of the last complete build
+    cards_key: str = ""  # the same, but for article bodies (keys.cards_key)
 
 
 class BuildCache:
@@ -144,6 +145,7 @@ class BuildCache:
                 search_key=data["search_key"],
                 search_files=list(data["search_files"]),
                 inputs_key=data["inputs_key"],
+                cards_key=data["cards_key"],
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise _Rejected(f"it is damaged ({type(exc).__name__})") from None
@@ -217,6 +219,7 @@ class BuildCache:
                     "search_key": index.search_key,
                     "search_files": index.search_files,
                     "inputs_key": index.inputs_key,
+                    "cards_key": index.cards_key,
                 },
                 ensure_ascii=False,
                 separators=(",", ":"),

@@ -10,9 +10,11 @@ are in the news sitemap); when it is unchanged, the last build's output is still
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from generator.cache import digest
 from generator.config import SiteConfig
@@ -96,3 +98,20 @@ def inputs_key(
             )
         )
     )
+
+
+def front_matter_digests(
+    digests: dict[str, str], records: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """Per source file: for an article, a digest of its front matter only; else its digest.
+
+    `inputs_key` over these instead of the files' digests is the `cards_key`: when it is
+    the last build's, only article bodies changed, so every output file that shows none of
+    the changed bodies is made from exactly the same inputs as last time.
+    """
+    result = dict(digests)
+    for rel, record in records.items():
+        if rel in result and "article" in record:
+            card = (record["source"][0], record["article"])
+            result[rel] = digest(json.dumps(card, sort_keys=True, ensure_ascii=False))
+    return result

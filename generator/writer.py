@@ -5,6 +5,13 @@ output is untouched. Files in the output folder that kommunenyt did not write (l
 nowhere in its manifest) are carried over, never deleted. A file whose bytes did not
 change is hard-linked from the previous build, so its timestamp stays and rsync or a
 CDN sees only real changes.
+
+The folder swapped out is kept as a spare (`.output.kommunenyt-spare`) and becomes the
+next build's staging folder: it already holds nearly every file and folder of the site,
+so a rebuild after a small change links or writes only what differs from it and deletes
+only what is gone, instead of recreating and deleting tens of thousands of entries. Only
+a spare whose manifest names its files is used; anything else is deleted and the build
+starts from an empty folder.
 """
 
 from __future__ import annotations
@@ -15,8 +22,11 @@ import errno
 import fcntl
 import json
 import os
+import posixpath
 import shutil
+import signal
 import uuid
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from generator.errors import Problem, SiteError
@@ -31,7 +41,7 @@ class OutputWriter:
     first (an exclusive lock beside the folder), so concurrent builds cannot mix their files.
     """
 
-    def __init__(self, output_dir: Path, site_dir: Path):
+    def __init__(self, output_dir: Path, site_dir: Path, reuse_spare: bool = True):
         self.output_dir = output_dir.resolve()
         _refuse_dangerous_output(self.output_dir, site_dir.resolve())
         name = self.output_dir.name
@@ -39,9 +49,13 @@ class OutputWriter:
         self.staging = (
             self.output_dir.parent / f".{name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
+        self.spare = self.output_dir.parent / f".{name}.kommunenyt-spare"
         self.previous: set[str] = set()
         self.written: set[str] = set()
         self.changed = 0
+        self._reuse_spare = reuse_spare
+        self._base: set[str] = set()  # files already in staging (from the spare)
+        self._dirs: set[str] = {""}  # folders known to exist in staging
         self._lock: int | None = None
 
     def __enter__(self) -> OutputWriter:
@@ -52,7 +66,7 @@ class OutputWriter:
             # Holding the lock, any staging folder left beside the output is from a dead build.
             _remove_stale_folders(self.output_dir)
             self.previous = _read_manifest(self.output_dir)
-            self.staging.mkdir()
+            self._take_spare()
         except BaseException:
             self._unlock()
             raise
@@ -70,21 +84,56 @@ class OutputWriter:
             os.close(self._lock)  # closing the descriptor releases the flock
             self._lock = None
 
-    def _target(self, rel: PurePosixPath) -> Path:
+    def _take_spare(self) -> None:
+        """Start from the spare folder when it can be trusted, else from an empty folder."""
+        base = None
+        if self._reuse_spare and self.output_dir.is_dir() and self.spare.is_dir():
+            base = _spare_files(self.spare)
+        if base is None:
+            shutil.rmtree(self.spare, ignore_errors=True)
+            self.staging.mkdir()
+            return
+        # Renamed first: if this build dies, the folder is a stale staging folder and goes.
+        os.rename(self.spare, self.staging)
+        self._base = base
+        for key in base:
+            folder = posixpath.dirname(key)
+            while folder not in self._dirs:
+                self._dirs.add(folder)
+                folder = posixpath.dirname(folder)
+
+    def _target(self, rel: PurePosixPath) -> str:
         key = rel.as_posix()
         if key in self.written:
             raise SiteError(
                 Problem(key, None, "two outputs write the same file", "rename one of the sources")
             )
         self.written.add(key)
-        target = self.staging / key
-        # The staging folder is new and holds no links until commit, so a lexical check is
-        # as good as resolving the path (which costs a system call per folder and file).
+        # The staging folder holds no links until commit, so a lexical check is as good as
+        # resolving the path (which costs a system call per folder and file).
         if rel.is_absolute() or ".." in rel.parts or not key:
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
-        with _disk_errors(rel):
-            target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        folder = posixpath.dirname(key)
+        if folder not in self._dirs:
+            with _disk_errors(rel):
+                self._make_folder(folder)
+        return f"{self.staging}/{key}"
+
+    def _make_folder(self, folder: str, trust_known: bool = True) -> None:
+        """Create `folder` in staging; a file of an older build in its way is removed."""
+        parts = folder.split("/") if folder else []
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            if trust_known and path in self._dirs:
+                continue
+            if path in self.written:
+                raise FileExistsError(f"{path} is a file of this site and a folder of another")
+            full = f"{self.staging}/{path}"
+            if os.path.lexists(full) and not (os.path.isdir(full) and not os.path.islink(full)):
+                os.unlink(full)  # only a spare's leftover can be here (written names are unique)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(full)
+            self._dirs.add(path)
 
     def reserve(self, rel: PurePosixPath) -> None:
         """Claim `rel` for this build (before `keep` or `write_reserved`)."""
@@ -92,20 +141,36 @@ class OutputWriter:
 
     def keep(self, rel: PurePosixPath) -> bool:
         """Link the previous build's file unchanged; the caller knows its bytes are right."""
+        key = rel.as_posix()
         try:
-            os.link(self.output_dir / rel, self.staging / rel)
+            self._placed(key, lambda target: _place_link(f"{self.output_dir}/{key}", target))
         except OSError:
             return False
         return True
 
     def write_reserved(self, rel: PurePosixPath, data: bytes) -> bool:
         """Write a reserved file; True if its bytes changed. Safe in a forked worker."""
-        target = self.staging / rel
-        if self._link_if_unchanged(self.output_dir / rel, target, data):
-            return False
+        key = rel.as_posix()
+        old = f"{self.output_dir}/{key}"
+        with contextlib.suppress(OSError):
+            stat = os.stat(old)
+            if stat.st_size == len(data) and _read(old) == data:
+                self._placed(key, lambda target: _place_link(old, target))
+                return False
         with _disk_errors(rel):
-            target.write_bytes(data)
+            self._placed(key, lambda target: _place_bytes(target, data))
         return True
+
+    def _placed(self, key: str, place: Callable[[str], None]) -> None:
+        """place(target); once more after repairing its folder if the spare was damaged."""
+        target = f"{self.staging}/{key}"
+        try:
+            place(target)
+        except (FileNotFoundError, NotADirectoryError):
+            if not self._base:
+                raise
+            self._make_folder(posixpath.dirname(key), trust_known=False)
+            place(target)
 
     def write(self, rel: PurePosixPath, data: bytes) -> None:
         self._target(rel)
@@ -120,32 +185,53 @@ class OutputWriter:
                 and old.stat().st_size == source.stat().st_size
                 and old.read_bytes() == source.read_bytes()
             ):
-                os.link(old, target)
+                _place_link(str(old), target)
                 return
         with _disk_errors(rel):
-            shutil.copyfile(source, target)
+            temporary = f"{target}.kommunenyt-tmp"
+            shutil.copyfile(source, temporary)
+            _replace(temporary, target)
         self.changed += 1
 
-    @staticmethod
-    def _link_if_unchanged(old: Path, target: Path, data: bytes) -> bool:
-        try:
-            if old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
-                os.link(old, target)
-                return True
-        except OSError:
-            pass
-        return False
+    def remove_stale(self) -> None:
+        """Delete what the spare held that this build did not write (before reading staging)."""
+        stale = self._base - self.written
+        if not stale:
+            return
+        needed = _folders_of(self.written)
+        for key in sorted(stale, reverse=True):
+            if key in needed:
+                continue  # already replaced by a folder this build needs (_make_folder)
+            _remove_entry(f"{self.staging}/{key}")
+            folder = posixpath.dirname(key)
+            while folder and folder not in needed:  # emptied folders go too
+                try:
+                    os.rmdir(f"{self.staging}/{folder}")
+                except OSError:
+                    break
+                self._dirs.discard(folder)
+                folder = posixpath.dirname(folder)
+        self._base -= stale
 
     def commit(self) -> None:
         """Carry over foreign files, write the manifest, then swap the staging folder in."""
-        self._carry_over_foreign_files()
-        manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
+        self.remove_stale()
+        carried = self._carry_over_foreign_files()
+        manifest = {"generator": "kommunenyt", "files": sorted(self.written), "carried": carried}
         with _disk_errors(PurePosixPath(MANIFEST)):
-            (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+            _place_bytes(
+                f"{self.staging}/{MANIFEST}", json.dumps(manifest, indent=0).encode("utf-8")
+            )
         if not self.output_dir.exists():
             os.rename(self.staging, self.output_dir)
-        elif _exchange(self.staging, self.output_dir):
-            shutil.rmtree(self.staging, ignore_errors=True)  # now holds the previous site
+            return
+        with _signals_held():  # Ctrl+C comes after the swap and the spare's rename, not between
+            swapped = _exchange(self.staging, self.output_dir)
+            if swapped:  # the staging folder now holds the previous site: the next spare
+                with contextlib.suppress(OSError):
+                    os.rename(self.staging, self.spare)
+        if swapped:
+            shutil.rmtree(self.staging, ignore_errors=True)  # only if it could not be kept
         else:  # no atomic exchange on this system: two renames, a moment without output
             old = self.output_dir.parent / f".{self.output_dir.name}.old-{os.getpid()}"
             os.rename(self.output_dir, old)
@@ -155,22 +241,25 @@ class OutputWriter:
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _carry_over_foreign_files(self) -> None:
+    def _carry_over_foreign_files(self) -> list[str]:
+        """Link the files a user put in the output folder into the new site; their names."""
         if not self.output_dir.is_dir():
-            return
-        conflicts = []
-        for path in sorted(self.output_dir.rglob("*")):
-            if path.is_dir() and not path.is_symlink():
-                continue
-            key = path.relative_to(self.output_dir).as_posix()
+            return []
+        written_folders = _folders_of(self.written)
+        conflicts, carried = [], []
+        for key, is_link in _walk_files(str(self.output_dir)):
             if key == MANIFEST or key in self.previous:
                 continue
-            target = self.staging / key
-            try:
-                if key in self.written or os.path.lexists(target):
-                    raise FileExistsError(key)
-                target.parent.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
+            parents = []
+            folder = posixpath.dirname(key)
+            while folder:
+                parents.append(folder)
+                folder = posixpath.dirname(folder)
+            if (
+                key in self.written
+                or key in written_folders
+                or any(p in self.written for p in parents)
+            ):
                 # the name (or a folder on its way) is now one of the site's own files or
                 # folders; a link is never followed, so nothing outside is written through it
                 conflicts.append(
@@ -183,15 +272,130 @@ class OutputWriter:
                     )
                 )
                 continue
-            if path.is_symlink():
-                os.symlink(os.readlink(path), target)
+            source, target = f"{self.output_dir}/{key}", f"{self.staging}/{key}"
+            self._make_folder(posixpath.dirname(key))
+            if is_link:
+                _remove_entry(target)
+                os.symlink(os.readlink(source), target)
             else:
                 try:
-                    os.link(path, target)
+                    _place_link(source, target)
                 except OSError:
-                    shutil.copy2(path, target)
+                    _remove_entry(target)
+                    shutil.copy2(source, target)
+            carried.append(key)
         if conflicts:
             raise SiteError(conflicts)
+        return carried
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold back SIGINT and SIGTERM for a few system calls that belong together."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # no signal masks here, or not main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _folders_of(keys: set[str]) -> set[str]:
+    """Every folder on the way to the files `keys` ("" for the top)."""
+    folders = {""}
+    for key in keys:
+        folder = posixpath.dirname(key)
+        while folder not in folders:
+            folders.add(folder)
+            folder = posixpath.dirname(folder)
+    return folders
+
+
+def _walk_files(root: str) -> list[tuple[str, bool]]:
+    """(relative path, is a link) of every file and link under `root`; links not followed."""
+    found = []
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(f"{root}/{folder}" if folder else root) as entries:
+            for entry in entries:
+                key = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(key)
+                else:
+                    found.append((key, entry.is_symlink()))
+    return sorted(found)
+
+
+def _spare_files(spare: Path) -> set[str] | None:
+    """The files in a spare folder by its manifest; None when it cannot be trusted."""
+    try:
+        data = json.loads((spare / MANIFEST).read_text(encoding="utf-8"))
+        files, carried = data["files"], data["carried"]
+        if data.get("generator") != "kommunenyt":
+            return None
+        names = {*files, *carried}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not all(isinstance(n, str) and n and ".." not in n.split("/") for n in names):
+        return None
+    return names
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _remove_entry(path: str) -> None:
+    """Remove whatever a spare left at `path` (file, link or folder)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _place_link(source: str, target: str) -> None:
+    """`target` becomes a hard link to `source`, replacing what was there atomically."""
+    try:
+        os.link(source, target)
+        return
+    except FileExistsError:
+        pass
+    with contextlib.suppress(OSError):
+        a, b = os.stat(source), os.lstat(target)
+        if (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev):
+            return  # the spare already holds this very file
+    temporary = f"{target}.kommunenyt-tmp"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    os.link(source, temporary)
+    _replace(temporary, target)
+
+
+def _place_bytes(target: str, data: bytes) -> None:
+    """Write `data` as a new file at `target`, never into a file that may be linked elsewhere."""
+    if not os.path.lexists(target):
+        with open(target, "xb") as file:
+            file.write(data)
+        return
+    temporary = f"{target}.kommunenyt-tmp"
+    with open(temporary, "wb") as file:
+        file.write(data)
+    _replace(temporary, target)
+
+
+def _replace(temporary: str, target: str) -> None:
+    try:
+        os.replace(temporary, target)
+    except IsADirectoryError:  # a folder of an older build has this name now
+        shutil.rmtree(target)
+        os.replace(temporary, target)
 
 
 def _read_manifest(output_dir: Path) -> set[str]:

@@ -52,6 +52,10 @@ def edit(path: Path, old: str, new: str) -> None:
 
 EDITS = {
     "body": lambda s: edit(s.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere."),
+    "newest body": lambda s: edit(s.root / "content/articles/2021/a8.md", "Tekst 8", "Tekst otte"),
+    "front matter comment": lambda s: edit(
+        s.root / "content/articles/2021/a2.md", "title:", "# en kommentar\ntitle:"
+    ),
     "title": lambda s: edit(s.root / "content/articles/2021/a5.md", "Artikel 5", "Femte artikel"),
     "date": lambda s: edit(s.root / "content/articles/2021/a2.md", "2021-06-02", "2021-07-15"),
     "section": lambda s: edit(s.root / "content/articles/2021/a4.md", "Udbud", "Sikkerhed"),
@@ -135,3 +139,23 @@ def stats(folder: Path) -> dict[str, tuple[int, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def test_a_body_edit_signs_again_only_the_files_that_show_that_body(site, monkeypatch):
+    from generator.deps import Signatures
+
+    make_site(site)
+    first = warm(site)
+    signed = []
+    original = Signatures.job
+    monkeypatch.setattr(
+        Signatures, "job", lambda self, job: signed.append(job.url) or original(self, job)
+    )
+    edit(site.root / "content/articles/2021/a8.md", "Tekst 8", "Tekst otte")
+    warm(site)
+    pages_and_feeds = [url for url in signed if not url.startswith(("static/", "assets/"))]
+    assert "artikel/artikel-8/" in pages_and_feeds
+    assert any(url.endswith("feed.xml") for url in pages_and_feeds)  # the feeds carrying it
+    # The front page and its section's page list it but show no body.
+    assert "" not in pages_and_feeds and "sektion/udbud/" not in pages_and_feeds
+    assert len(pages_and_feeds) < first.files / 3

@@ -18,7 +18,7 @@ from PIL import Image
 from generator.errors import SiteError
 from tests.conftest import Site
 
-ALLOWED = (".kommunenyt-lock", ".kommunenyt-cache")
+ALLOWED = (".kommunenyt-lock", ".kommunenyt-cache", ".kommunenyt-spare")  # beside the output
 
 
 def world_state(world: Path, output: Path) -> dict[str, str]:
