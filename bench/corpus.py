@@ -371,29 +371,32 @@ class Gen:
         self.ri = ri
 
     def person(self) -> str:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, _ri = self.r, self.pick, self.ri
         return f"{pick(FIRST)} {pick(LAST)}"
 
     def muni(self) -> str:
         return self.pick(MUNICIPALITIES)
 
     def number(self) -> str:
-        r, pick, ri = self.r, self.pick, self.ri
+        r, _pick, ri = self.r, self.pick, self.ri
         if r.random() < 0.5:
             return str(ri(2, 95))
         return f"{ri(1, 49)},{ri(1, 9)}"
 
     # -- titles ---------------------------------------------------------
     def title(self) -> str:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, ri = self.r, self.pick, self.ri
         m, m2 = self.muni(), self.muni()
         v, v2 = pick(VENDORS), pick(VENDORS)
         s, t = pick(SYSTEMS), pick(TOPICS)
         n = self.number()
         q = pick(FIRST_PERSON)
-        r_adj = lambda: pick(ADJECTIVES)
-        r_region = lambda: pick(REGIONS)
-        r_org = lambda: pick(ORGS)
+        def r_adj():
+            return pick(ADJECTIVES)
+        def r_region():
+            return pick(REGIONS)
+        def r_org():
+            return pick(ORGS)
         k = ri(0, 29)
         if k == 0:
             return f"{m} vælger {v} til nyt {s}"
@@ -503,7 +506,7 @@ class Gen:
         return " ".join(sents), words
 
     def quote(self) -> tuple[str, int]:
-        r, pick, ri = self.r, self.pick, self.ri
+        r, pick, _ri = self.r, self.pick, self.ri
         q = pick(FIRST_PERSON)
         if r.random() < 0.5:
             q += ". " + pick(FIRST_PERSON)
@@ -512,7 +515,7 @@ class Gen:
         return text, text.count(" ")
 
     def bullets(self) -> tuple[str, int]:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, ri = self.r, self.pick, self.ri
         items = []
         for _ in range(ri(3, 6)):
             items.append(f"- {pick(INFINITIVES).capitalize()} {pick(SYSTEMS_DEF)} "
@@ -522,7 +525,7 @@ class Gen:
         return text, text.count(" ")
 
     def table(self) -> tuple[str, int]:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, ri = self.r, self.pick, self.ri
         rows = ["| Kommune | Leverandør | Beløb (mio. kr.) |", "|---|---|---:|"]
         for _ in range(ri(3, 6)):
             rows.append(f"| {self.muni()} | {pick(VENDORS)} | {self.number()} |")
@@ -530,7 +533,7 @@ class Gen:
         return text, len(rows) * 3
 
     def code(self) -> tuple[str, int]:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, ri = self.r, self.pick, self.ri
         lang, tpl = pick(CODE_SNIPPETS)
         m = self.muni()
         body = tpl.format(m=m, ms=slugify(m), v=pick(VENDORS),
@@ -540,14 +543,14 @@ class Gen:
         return text, text.count(" ") + 8
 
     def heading(self) -> str:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, pick, ri = self.r, self.pick, self.ri
         k = ri(0, 6 - 1)
         if k == 0:
             return f"{pick(ADJECTIVES).capitalize()} {pick(NOUNS)}"
         if k == 1:
             return f"Kritik af {pick(SYSTEMS_DEF)}"
         if k == 2:
-            return f"Hvad sker der nu?"
+            return "Hvad sker der nu?"
         if k == 3:
             return f"{pick(VENDORS)} afviser kritikken"
         if k == 4:
@@ -555,7 +558,7 @@ class Gen:
         return f"Sådan gør {self.muni()}"
 
     def body(self) -> tuple[str, int]:
-        r, pick, ri = self.r, self.pick, self.ri
+        r, _pick, ri = self.r, self.pick, self.ri
         target = ri(400, 1200)
         n_head = ri(1, 3)
         has_list = r.random() < 0.3
@@ -596,7 +599,7 @@ class Gen:
         return "\n\n".join(blocks) + "\n", words
 
     def lead(self) -> str:
-        r, pick, ri = self.r, self.pick, self.ri
+        _r, _pick, _ri = self.r, self.pick, self.ri
         s, _ = self.sentence()
         # keep leads free of markdown
         return s.replace("**", "").replace("*", "").split(" (se [")[0].rstrip(".?") + "."

@@ -201,7 +201,8 @@ def prepare(work: Path, articles: int) -> dict[str, Tool]:
             site,
             [*command, *extra],
             site / "output",
-            [site / ".kommunenyt-cache" / "build"],
+            # a cold build starts without the cache and without the writer's spare folder
+            [site / ".kommunenyt-cache" / "build", site / ".output.kommunenyt-spare"],
             edited,
             env,
         )

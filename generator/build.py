@@ -153,8 +153,6 @@ def build(
                 progress,
             )
         records = written.records
-        if options.search:
-            writer.remove_stale()  # the indexer reads the staging folder
         search = (cache.index.search_key, cache.index.search_files)
         if options.search:
             with _timed(report, "search"):

@@ -189,7 +189,7 @@ class Signatures:
                 parts.append((name, tuple(_name_of(x) for x in getattr(library, name))))
             else:
                 parts.append((name, tuple(self.card(a) for a in library.articles)))
-        key = tuple(parts)
+        key = ("library", digest(repr(parts)))  # in every page: one short string, not a tree
         self._library = (library, key)
         return key
 

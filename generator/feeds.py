@@ -9,6 +9,7 @@ browser sees a readable Danish page (assets/feed.xsl) while feed readers get pla
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -62,11 +63,15 @@ def absolutize(body_html: str, config: SiteConfig, page_url: str = "") -> str:
     Root-relative links get the site's origin; in-page links (#fn:1, footnotes) get the
     article's own absolute URL in front, when it is given.
     """
+    return _absolutize(body_html, config.origin, page_url)
 
+
+@functools.lru_cache(maxsize=512)  # an article is in ~6 feeds, each in 3 formats
+def _absolutize(body_html: str, origin: str, page_url: str) -> str:
     def fix(match: re.Match[str]) -> str:
         value = match.group(2)
         if value.startswith("/") and not value.startswith("//"):
-            value = config.origin + value
+            value = origin + value
         elif value.startswith("#") and page_url:
             value = page_url + value
         return match.group(1) + value + match.group(3)

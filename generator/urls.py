@@ -41,7 +41,7 @@ NAMED = {
     "apple_touch_icon": "assets/apple-touch-icon.png",
     "search": "soeg/",
     "search_script": "assets/soeg.js",
-    "search_bundle": "pagefind/pagefind.js",
+    "search_index": "pagefind/shards.json",
     "sitemap": "sitemap.xml",
     "news_sitemap": "news-sitemap.xml",
     "robots": "robots.txt",
