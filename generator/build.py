@@ -14,7 +14,7 @@ from generator import sources
 from generator.cache import BuildCache, CacheIndex, OutputRecord, code_version, digest
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
-from generator.deps import Signatures, library_uses, replace_articles
+from generator.deps import Signatures, library_uses, with_bodies
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
@@ -85,7 +85,7 @@ def build(
         problems = ProblemList()
         authors = load_authors(config, problems)
         checked_against = meta_key(config)
-        read = sources.read_sources(config, authors, problems, cache, checked_against)
+        read = sources.read_sources(config, authors, problems, cache, checked_against, options.jobs)
         problems.raise_if_errors()
     with _timed(report, "select"):
         published = [m for m in read.articles if options.include_drafts or is_published(m, now)]
@@ -139,7 +139,7 @@ def build(
                 fetched = {s: bodies.full(by_slug[s], paths[s]) for s in shown}
                 fetched = {s: a for s, a in fetched.items() if a is not by_slug[s]}
                 if fetched:
-                    job = replace_articles(job, fetched)
+                    job = with_bodies(job, fetched)
                 return render_job(job, env, config, links)
 
             written = write_outputs(

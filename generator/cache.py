@@ -96,8 +96,10 @@ class BuildCache:
         self.site = str(site_dir.resolve())
         self.enabled = enabled
         self.index = CacheIndex()
+        self.loaded = CacheIndex()  # as read, even when made with other settings (a preview's)
         self.warnings: list[Problem] = []
         self._used_bodies: set[str] = set()
+        self._stored_bodies = False  # some bodies were written by store_body
         self._new_bodies: dict[str, BodyRecord] = {}
 
     @property
@@ -113,6 +115,7 @@ class BuildCache:
         except _Rejected as exc:
             self._discard(str(exc))
             return
+        self.loaded = index
         if index.settings != settings:  # site.toml, templates or options changed
             index = CacheIndex(sources={}, outputs={})  # bodies stay valid: keyed by content
         self.index = index
@@ -201,15 +204,7 @@ class BuildCache:
             return
         try:
             for key, body in self._new_bodies.items():
-                path = self._body_path(key)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                record = {
-                    "html": body.html,
-                    "checksum": digest(body.html),
-                    "lookups": [[k, r, h] for (k, r), h in body.lookups.items()],
-                    "problems": [_problem_fields(p) for p in body.problems],
-                }
-                _write_atomically(path, json.dumps(record, ensure_ascii=False).encode())
+                self._write_body(key, body)
             payload = json.dumps(
                 {
                     "settings": index.settings,
@@ -232,7 +227,7 @@ class BuildCache:
                 "checksum": digest(payload),
             }
             _write_atomically(self.index_path, json.dumps(header).encode() + b"\n" + payload)
-            if self._new_bodies:
+            if self._new_bodies or self._stored_bodies:
                 self._remove_unused_bodies()
         except OSError as exc:  # a cache that cannot be written only makes the next build slower
             self.warnings.append(
@@ -244,6 +239,25 @@ class BuildCache:
                     severity="warning",
                 )
             )
+
+    def store_body(self, key: str, body: BodyRecord) -> None:
+        """Write a body now (a worker process does, so the build need not hold it)."""
+        if self.enabled:
+            self._write_body(key, body)
+
+    def stored_body(self, key: str) -> None:
+        """`store_body(key)` was called, maybe by a worker: keep the body at `save`."""
+        self._used_bodies.add(key)
+        self._stored_bodies = True
+
+    def _write_body(self, key: str, body: BodyRecord) -> None:
+        record = {
+            "html": body.html,
+            "checksum": digest(body.html),
+            "lookups": [[k, r, h] for (k, r), h in body.lookups.items()],
+            "problems": [_problem_fields(p) for p in body.problems],
+        }
+        _write_atomically(self._body_path(key), json.dumps(record, ensure_ascii=False).encode())
 
     def use_bodies(self, keys: Iterable[str]) -> None:
         """Keep these bodies (still needed) when unused ones are deleted at `save`."""

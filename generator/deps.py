@@ -233,3 +233,16 @@ def replace_articles(value: Any, new: Mapping[str, Article], depth: int = 0) -> 
                 changes[f.name] = swapped
         return dataclasses.replace(value, **changes) if changes else value
     return value
+
+
+def with_bodies(job: Job, articles: Mapping[str, Article]) -> Job:
+    """`job` with the articles whose body it shows (`Signatures.bodies_shown`) swapped for
+    `articles`, the same ones with their body: only there is a body read."""
+    if isinstance(job, PageJob) and isinstance(job.context.get("article"), Article):
+        main = job.context["article"]
+        context = {**job.context, "article": articles.get(main.slug, main)}
+        return dataclasses.replace(job, context=context)
+    if isinstance(job, FeedJob):
+        carried = tuple(articles.get(a.slug, a) for a in job.articles)
+        return dataclasses.replace(job, articles=carried)
+    return job

@@ -3,8 +3,8 @@
 Python runs one thread of Python at a time, so both cores need two processes. Workers are
 forked after the content is read, so they start with everything in memory and nothing is
 sent to them; each sends back only its results, pickled through a pipe. Items are dealt out
-round-robin (neighbours cost about the same) and the results put back in input order, so
-the output never depends on the number of workers.
+round-robin in small runs of neighbours and the results put back in input order, so the
+output never depends on the number of workers.
 
 A failing item stops the build with the same SiteError as in one process; a worker that
 dies or is killed is an error too, never a silently missing result. Workers die with the
@@ -29,6 +29,7 @@ Result = TypeVar("Result")
 Tick = Callable[[int], None]  # called with the number of items done so far (by this process)
 
 MIN_ITEMS_PER_WORKER = 64  # below this a fork costs more than it saves
+BLOCK = 12  # neighbouring items a worker takes at a time
 _PR_SET_PDEATHSIG = 1
 
 
@@ -57,7 +58,8 @@ def parallel_map(
     workers = worker_count(jobs, len(items))
     if workers == 1:
         return _run(function, items, tick)
-    shares = [items[index::workers] for index in range(workers)]
+    blocks = _blocks(len(items), workers)
+    shares = [[items[i] for i in indices] for indices in blocks]
     children: list[tuple[int, int]] = []
     try:
         for share in shares[1:]:
@@ -74,9 +76,22 @@ def parallel_map(
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
     merged: list[Result] = [None] * len(items)  # type: ignore[list-item]
-    for index, share_results in enumerate(results):
-        merged[index::workers] = share_results
+    for indices, share_results in zip(blocks, results, strict=True):
+        for index, result in zip(indices, share_results, strict=True):
+            merged[index] = result
     return merged
+
+
+def _blocks(count: int, workers: int) -> list[list[int]]:
+    """Item indices per worker: runs of BLOCK neighbours, dealt round-robin.
+
+    Neighbours cost about the same (so the shares balance) and often read the same data
+    (the three formats of one feed, the pages of one list), which a worker then has at hand.
+    """
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    for start in range(0, count, BLOCK):
+        shares[(start // BLOCK) % workers].extend(range(start, min(start + BLOCK, count)))
+    return shares
 
 
 def _run(function: Callable[[Item], Result], items: Sequence[Item], tick: Tick | None) -> list:

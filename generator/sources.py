@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from generator.content import ArticleMeta, PageMeta, article_meta, page_meta
 from generator.errors import Problem, ProblemList, SiteError
 from generator.model import Article, Author
 from generator.parallel import parallel_map
-from generator.reader import SourceFile, discover, split_source
+from generator.reader import SourceFile, discover, read_text, split_source
 
 
 @dataclass
@@ -43,8 +44,14 @@ def read_sources(
     problems: ProblemList,
     cache: BuildCache,
     meta_key: str,
+    jobs: int | None = None,
 ) -> ReadResult:
-    """Every article and page, validated; files unchanged since the last build come cached."""
+    """Every article and page, validated; files unchanged since the last build come cached.
+
+    Files to parse are parsed by `jobs` processes when there are many (a cold build):
+    they send back the cache record of each file, not the file, so the bodies are read
+    again only where Markdown is rendered, in the worker that renders them.
+    """
     result = ReadResult([], [], {}, {})
     content = config.content_dir
     known = cache.index.sources if cache.index.meta_key == meta_key else {}
@@ -52,8 +59,12 @@ def read_sources(
         *((p, False) for p in discover(content / "articles", "**/*.md", config.site_dir, problems)),
         *((p, True) for p in discover(content / "pages", "*.md", config.site_dir, problems)),
     ]
-    for path, is_page in found:
-        rel = path.relative_to(config.site_dir).as_posix()
+    site = f"{config.site_dir}/"
+    metas: list[ArticleMeta | PageMeta | None] = [None] * len(found)
+    found_problems: list[list[Problem]] = [[] for _ in found]  # kept in file order
+    to_parse: list[int] = []
+    for index, (path, _) in enumerate(found):
+        rel = str(path).removeprefix(site) if str(path).startswith(site) else _rel_of(path, config)
         try:
             data = path.read_bytes()
         except OSError:
@@ -64,23 +75,43 @@ def read_sources(
         meta = None
         if record is not None and record.get("digest") == hashed:
             meta = _from_record(record, path, config)
-            record = dict(record)
         if meta is not None:
-            problems.items.extend(Problem(*p) for p in record["problems"])
+            found_problems[index] = [Problem(*p) for p in record["problems"]]
             result.unread.add(path)
+            result.records[rel] = dict(record)
+            metas[index] = meta
         else:
-            found_problems = ProblemList()
-            source = split_source(path, config.site_dir, found_problems)
-            if source is not None:
-                meta = (
-                    page_meta(source, found_problems, config)
-                    if is_page
-                    else article_meta(source, config, authors, found_problems)
-                )
-            problems.items.extend(found_problems.items)
-            record = _record(meta, hashed, found_problems.items) if meta else None
+            to_parse.append(index)
+
+    def parse(index: int) -> tuple[dict | None, bool, list[Problem]]:
+        """The file's cache record (None if it has none), whether it is valid, problems."""
+        path, is_page = found[index]
+        problems_here = ProblemList()
+        source = split_source(path, config.site_dir, problems_here)
+        meta = None
+        if source is not None:
+            meta = (
+                page_meta(source, problems_here, config)
+                if is_page
+                else article_meta(source, config, authors, problems_here)
+            )
+        if meta is None:
+            return None, False, problems_here.items
+        hashed = result.digests[_rel_of(path, config)]
+        return _record(meta, hashed, problems_here.items), True, problems_here.items
+
+    parsed = parallel_map(parse, to_parse, jobs)  # in this process when there are few
+    for index, (record, valid, problems_here) in zip(to_parse, parsed, strict=True):
+        path, is_page = found[index]
+        found_problems[index] = problems_here
         if record is not None:
-            result.records[rel] = record
+            result.records[_rel_of(path, config)] = record
+            metas[index] = _from_record(record, path, config)
+            result.unread.add(path)
+        elif valid:  # front matter a cache record cannot hold (not JSON-safe): parse here
+            metas[index] = _parse_here(path, is_page, config, authors)
+    for meta, problems_here in zip(metas, found_problems, strict=True):
+        problems.items.extend(problems_here)
         if isinstance(meta, PageMeta):
             result.pages.append(meta)
         elif meta is not None:
@@ -88,9 +119,29 @@ def read_sources(
     return result
 
 
+def _rel_of(path: Path, config: SiteConfig) -> str:
+    return path.relative_to(config.site_dir).as_posix()
+
+
+def _parse_here(
+    path: Path, is_page: bool, config: SiteConfig, authors: Mapping[str, Author] | None
+) -> ArticleMeta | PageMeta | None:
+    """Parse in this process: for front matter a cache record cannot hold (not JSON-safe)."""
+    ignored = ProblemList()  # already reported by the worker that parsed it first
+    source = split_source(path, config.site_dir, ignored)
+    if source is None:
+        return None
+    if is_page:
+        return page_meta(source, ignored, config)
+    return article_meta(source, config, authors, ignored)
+
+
 def body_key(meta: ArticleMeta | PageMeta, source_digest: str) -> str:
     """Bodies are keyed by the file's place and content (links are relative to the place)."""
     return digest(f"{meta.source.rel.as_posix()}\n{source_digest}")
+
+
+RECENT_BODIES = 400  # bodies read back from the cache kept at hand, per process
 
 
 @dataclass
@@ -103,12 +154,21 @@ class Bodies:
     keys: dict[Path, str]  # source path → body key in the cache
     render_again: Callable[[Path], str] = lambda path: ""  # for a body gone from the cache
 
+    recent: OrderedDict[Path, str] = field(default_factory=OrderedDict)  # bodies just read
+
     def full(self, article: Article, path: Path) -> Article:
         """`article` with its real body (articles from the cache carry an empty one)."""
         if path in self.html or article.body_html:
             return article
-        record = self.cache.body(self.keys[path])
-        html = record.html if record is not None else self.render_again(path)
+        html = self.recent.get(path)
+        if html is None:
+            record = self.cache.body(self.keys[path])
+            html = record.html if record is not None else self.render_again(path)
+            self.recent[path] = html
+            if len(self.recent) > RECENT_BODIES:  # a newest article is in many feeds
+                self.recent.popitem(last=False)
+        else:
+            self.recent.move_to_end(path)
         return dataclasses.replace(article, body_html=html)
 
 
@@ -148,19 +208,31 @@ def render_bodies(
         else:
             missing.append(meta)
 
-    def one(meta: ArticleMeta | PageMeta) -> BodyRecord:
+    def render_one(meta: ArticleMeta | PageMeta) -> BodyRecord:
         found = ProblemList()
         lookups: dict = {}
         html = render(reread(meta), found, lookups)
         return BodyRecord(html, lookups, tuple(found.items))
 
+    def one(meta: ArticleMeta | PageMeta) -> BodyRecord | StoredBody:
+        """Render a body; one that need not stay in memory goes to the cache right here."""
+        body = render_one(meta)
+        if not cache.enabled or keep_in_memory(meta):
+            return body
+        cache.store_body(bodies.keys[meta.source.path], body)
+        return StoredBody(digest(body.html), body.lookups, body.problems)
+
     by_path = {meta.source.path: meta for meta in metas}
-    bodies.render_again = lambda path: one(by_path[path]).html  # a damaged cached body
+    bodies.render_again = lambda path: render_one(by_path[path]).html  # a damaged cached body
     for meta, body in zip(missing, parallel_map(one, missing, jobs, tick), strict=True):
         path = meta.source.path
-        cache.add_body(bodies.keys[path], body)
-        bodies.html[path] = body.html
-        bodies.digests[path] = digest(body.html)
+        if isinstance(body, StoredBody):
+            cache.stored_body(bodies.keys[path])
+            bodies.digests[path] = body.digest
+        else:
+            cache.add_body(bodies.keys[path], body)
+            bodies.html[path] = body.html
+            bodies.digests[path] = digest(body.html)
         problems.extend(body.problems)
         record = read.records.get(meta.source.rel.as_posix())
         if record is not None:
@@ -171,6 +243,15 @@ def render_bodies(
                 [_problem_fields(p) for p in body.problems],
             ]
     return bodies, problems
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """What a worker sends back for a body it wrote to the cache: not the HTML itself."""
+
+    digest: str
+    lookups: dict[tuple[str, str], str | None]
+    problems: tuple[Problem, ...]
 
 
 def _load(bodies: Bodies, path: Path, key: str) -> bool:
@@ -185,14 +266,18 @@ def _problem_fields(problem: Problem) -> list:
 
 
 def reread(meta: ArticleMeta | PageMeta, site_dir: Path) -> ArticleMeta | PageMeta:
-    """The metadata with its Markdown body, for one that came from the cache without it."""
+    """The metadata with its Markdown body, for one that came from the cache without it.
+
+    The front matter was checked already; the body is the text from its first line on.
+    """
     if meta.source.body or meta.source.body_line == 0:
         return meta
     problems = ProblemList()
-    source = split_source(meta.source.path, site_dir, problems)
-    if source is None:
+    text = read_text(meta.source.path, site_dir, problems)
+    if text is None:
         raise SiteError(problems.items)
-    return dataclasses.replace(meta, source=source)
+    body = "\n".join(text.split("\n")[meta.source.body_line - 1 :])
+    return dataclasses.replace(meta, source=dataclasses.replace(meta.source, body=body))
 
 
 # Front matter in the cache index: JSON, checked to give back exactly what was stored.

@@ -56,6 +56,24 @@ def test_a_template_error_in_a_worker_is_the_same_clear_error(site, tmp_path):
     assert "templates/article.html:1" in messages[0][0]
 
 
+def test_front_matter_errors_found_by_reader_workers_are_listed_in_file_order(site, tmp_path):
+    make_site(site)
+    site.article("2021/b-fejl.md", "title: Uden dato")
+    site.article("2021/a-fejl.md", "title: [ikke lukket\ndate: 2021-01-01")
+    site.article("2021/c-fejl.md", "title: God\ndate: 2021-13-01 09:00")
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(SiteError) as caught:
+            build_with(site, jobs, tmp_path / f"out{jobs}")
+        messages.append([str(p) for p in caught.value.problems])
+    assert messages[0] == messages[1]
+    assert [m.split(":")[0] for m in messages[0]] == [
+        "content/articles/2021/a-fejl.md",
+        "content/articles/2021/b-fejl.md",
+        "content/articles/2021/c-fejl.md",
+    ]
+
+
 def test_parallel_map_keeps_order_and_reports_problems_from_workers():
     items = list(range(300))
     assert parallel.parallel_map(lambda n: (n, os.getpid()), items, 2)[:3][0][0] == 0
@@ -74,10 +92,20 @@ def test_parallel_map_keeps_order_and_reports_problems_from_workers():
 
 
 def test_a_worker_that_dies_is_an_error_not_a_missing_result():
+    build_process = os.getpid()
+
     def dies(n):
-        if n == 1:
+        if os.getpid() != build_process:  # a forked worker, never the build itself
             os._exit(3)
         return n
 
     with pytest.raises(SiteError, match="worker process"):
-        parallel.parallel_map(dies, list(range(10)), 2)
+        parallel.parallel_map(dies, list(range(40)), 2)
+
+
+def test_workers_take_runs_of_neighbours_and_results_come_back_in_order():
+    items = list(range(100))
+    owners = parallel.parallel_map(lambda n: os.getpid(), items, 2)
+    runs = [owners[i : i + parallel.BLOCK] for i in range(0, 100, parallel.BLOCK)]
+    assert all(len(set(run)) == 1 for run in runs)  # the formats of one feed stay together
+    assert len(set(owners)) == 2
