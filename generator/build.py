@@ -123,8 +123,17 @@ def build(
         check_banners(config)
         targets = [job_target(job) for job in jobs]
         reusable = _reusable_signatures(cards, cache.index, read.digests, library)
-        signatures = _signatures(
-            jobs, targets, config, texts, bodies, library, clock, options.include_drafts, reusable
+        signatures, sign = _signatures(
+            jobs,
+            targets,
+            config,
+            texts,
+            bodies,
+            library,
+            clock,
+            options.include_drafts,
+            reusable,
+            cache.index.outputs,
         )
     with OutputWriter(options.output_dir, config.site_dir, reuse_spare=options.cache) as writer:
         with _timed(report, "render+write"):
@@ -151,6 +160,7 @@ def build(
                 render,
                 options.jobs,
                 progress,
+                sign,
             )
         records = written.records
         search = (cache.index.search_key, cache.index.search_files)
@@ -255,9 +265,12 @@ def _signatures(
     library: Library,
     clock: str,
     include_drafts: bool,
-    reusable: ReusableSignatures | None = None,
-) -> list[str]:
-    """Per job, a digest of everything its file is made from (generator.deps)."""
+    reusable: ReusableSignatures | None,
+    previous: Mapping[str, OutputRecord],
+) -> tuple[list[str | None], Callable[[int], str]]:
+    """Per job, a digest of everything its file is made from (generator.deps), and the
+    function that computes one. With no previous build to compare with (a cold build) the
+    list is all None: each signature is computed where its file is rendered, in parallel."""
     paths = {a.slug: config.site_dir / a.source for a in library.articles}
 
     def body_digest(article: Article) -> str:
@@ -265,18 +278,25 @@ def _signatures(
 
     signatures = Signatures(config.feed_items, library_uses(texts), body_digest)
     signatures.start(library.articles)
-    result = []
-    for job, target in zip(jobs, targets, strict=True):
+
+    def sign(index: int) -> str:
+        job = jobs[index]
+        # The clock decides the news sitemap, and in previews the "scheduled" badges.
+        extra = clock if include_drafts or isinstance(job, DataJob) else ""
+        return digest(repr((signatures.job(job), extra)))
+
+    if not previous:
+        return [None] * len(jobs), sign
+    result: list[str | None] = []
+    for index, (job, target) in enumerate(zip(jobs, targets, strict=True)):
         if reusable is not None and not isinstance(job, CopyJob):  # copies: by their stat
             old = reusable.previous.get(target.as_posix())
             shown = Signatures.bodies_shown(job, config.feed_items)
             if old is not None and not shown & reusable.changed_bodies:
                 result.append(old.signature)
                 continue
-        # The clock decides the news sitemap, and in previews the "scheduled" badges.
-        extra = clock if include_drafts or isinstance(job, DataJob) else ""
-        result.append(digest(repr((signatures.job(job), extra))))
-    return result
+        result.append(sign(index))
+    return result, sign
 
 
 def read_sources(

@@ -44,13 +44,16 @@ def intact(output_dir: Path, target: str, record: OutputRecord) -> bool:
 def write_outputs(
     jobs: Sequence[Job],
     targets: Sequence[PurePosixPath],
-    signatures: Sequence[str],
+    signatures: Sequence[str | None],
     previous: Mapping[str, OutputRecord],
     writer: OutputWriter,
     render: Render,
     workers: int | None,
     progress: Progress | None = None,
+    sign: Callable[[int], str] | None = None,
 ) -> WriteResult:
+    """Write every job's file; a signature given as None is computed by `sign` where the
+    file is rendered (a cold build: nothing to compare with, so no need to know it first)."""
     result = WriteResult({})
     pending: list[int] = []
     for index, (rel, signature) in enumerate(zip(targets, signatures, strict=True)):
@@ -59,6 +62,7 @@ def write_outputs(
         old = previous.get(key)
         if (
             old is not None
+            and signature is not None
             and old.signature == signature
             and intact(writer.output_dir, key, old)
             and writer.keep(rel)
@@ -73,9 +77,11 @@ def write_outputs(
         changed = writer.write_reserved(rel, data)
         stat = os.stat(writer.staging / rel)
         indexed = rel.suffix == ".html" and _INDEXED in data
-        record = OutputRecord(
-            signatures[index], digest(data), stat.st_size, stat.st_mtime_ns, indexed
-        )
+        signature = signatures[index]
+        if signature is None:
+            assert sign is not None, "a signature must be given or computable"
+            signature = sign(index)
+        record = OutputRecord(signature, digest(data), stat.st_size, stat.st_mtime_ns, indexed)
         return record, changed
 
     def tick(done: int) -> None:

@@ -159,3 +159,15 @@ def test_a_body_edit_signs_again_only_the_files_that_show_that_body(site, monkey
     # The front page and its section's page list it but show no body.
     assert "" not in pages_and_feeds and "sektion/udbud/" not in pages_and_feeds
     assert len(pages_and_feeds) < first.files / 3
+
+
+def test_signatures_made_by_workers_in_a_cold_build_match_those_made_before_rendering(site):
+    make_site(site)
+    for number in range(40):  # enough files for several workers
+        site.article(
+            f"2020/x{number}.md", f"title: Ældre {number}\ndate: 2020-03-{number % 28 + 1:02d}"
+        )
+    cold_report = warm(site)  # no cache yet: signatures computed where files are rendered
+    edit(site.root / "content/articles/2021/a5.md", "Artikel 5", "Femte artikel")
+    report = warm(site)  # a title edit: every signature computed first, then compared
+    assert 0 < report.rendered < cold_report.files / 3
