@@ -52,10 +52,13 @@ from generator.images import ImageSet, prepare_images
 from generator.library import build_library
 from generator.markdown_render import MarkdownRenderer
 from generator.model import Article
+from generator.parallel import parallel_map
 from generator.plan import CopyJob, Job, plan_site
+from generator.preview_start import start_from_cache
 from generator.reader import SourceFile, discover, split_source
 from generator.render import make_environment
 from generator.slugs import slugify
+from generator.sources import reread
 from generator.theme import template_texts
 from generator.urls import Links
 
@@ -148,10 +151,11 @@ class _Meta:
 
 @dataclass
 class _Body:
-    text: str
+    text: str | None  # None: rendered from a file whose body was not read (the cache's)
     lookups: LinkLookups
     html: str
     problems: tuple[Problem, ...]
+    source: SourceFile | None = None  # the body is still right while this is the source
 
 
 @dataclass
@@ -207,6 +211,7 @@ class IncrementalSite:
         self.error: SiteError | None = None
         self.warnings: list[Problem] = []
         self.articles = 0
+        self.bodies_rendered_at_start = 0  # Markdown bodies the cache did not have
         self._state: _State | None = None
         self._renderer = MarkdownRenderer()
 
@@ -254,6 +259,10 @@ class IncrementalSite:
         if STATIC in kinds:
             state.statics = state.images = state.assets = None
 
+        started: list[Problem] = []
+        if not state.reads:  # the first build, or after site.toml changed
+            with _timed(timings, "cache"):
+                started = self._start_from_cache(state)
         with _timed(timings, "read"):
             if AUTHORS in kinds or state.epoch == 0:
                 problems = ProblemList()
@@ -262,6 +271,7 @@ class IncrementalSite:
                 state.epoch += 1
             self._read_sources(state, kinds)
             article_metas, page_metas = self._validate(state)
+            self.warnings[:0] = started
         with _timed(timings, "select"):
             published = [
                 m for m in article_metas if self.include_drafts or is_published(m, state.now)
@@ -294,6 +304,38 @@ class IncrementalSite:
                 state.articles_in_plan = articles
         self.articles = len(articles)
         return changed, rendered
+
+    def _start_from_cache(self, state: _State) -> list[Problem]:
+        """Read and render through the build cache, as `build` does (generator.preview_start);
+        returns its warnings (a cache discarded or not saved)."""
+        if state.statics is None or state.images is None:
+            state.statics = static_files(state.config)
+            state.images = prepare_images(state.statics, self.site_dir / CACHE_DIR / "images")
+        first = self.generation == 0  # forking is safe before the server's threads start
+        start = start_from_cache(
+            state.config,
+            state.links,
+            state.now,
+            self.include_drafts,
+            state.statics,
+            None if first else 1,
+            self.progress,
+        )
+        state.authors, state.author_problems = start.authors, start.author_problems
+        state.epoch = 1
+        state.discovery_problems = start.other_problems
+        for file in start.files:
+            source = file.meta.source if file.meta is not None else None
+            state.reads[file.path] = _Read(source, ())
+            state.metas[file.path] = _Meta(source, state.epoch, file.meta, file.problems)
+            if file.body is not None and source is not None:
+                text = None if file.unread else source.body
+                body = file.body
+                state.bodies[file.path] = _Body(
+                    text, body.lookups, body.html, body.problems, source
+                )
+        self.bodies_rendered_at_start = start.rendered
+        return start.warnings
 
     def _fresh_state(self) -> _State:
         config = load_config(self.site_dir)
@@ -384,14 +426,16 @@ class IncrementalSite:
             cached = state.bodies.get(path)
             if (
                 cached is None
-                or cached.text != meta.source.body
+                or (cached.source is not meta.source and cached.text != meta.source.body)
                 or any(lookup[kind](rel) != href for (kind, rel), href in cached.lookups.items())
             ):
                 found = ProblemList()
                 lookups: LinkLookups = {}
-                html = render_body(self._renderer, targets, meta, found, lookups)
+                full = reread(meta, self.site_dir)  # metadata from the cache has no body
+                html = render_body(self._renderer, targets, full, found, lookups)
+                text = meta.source.body if full is meta else None
                 cached = state.bodies[path] = _Body(
-                    meta.source.body, lookups, html, tuple(found.items)
+                    text, lookups, html, tuple(found.items), meta.source
                 )
             problems.extend(cached.problems)
             return cached.html
@@ -484,26 +528,40 @@ class IncrementalSite:
             full = True
         signatures = state.signatures
         signatures.start(articles)
+        targets = [job_target(job).as_posix() for job in jobs]
+        signed = [signatures.job(job) for job in jobs]
+        pending = [
+            index
+            for index, (target, signature) in enumerate(zip(targets, signed, strict=True))
+            if state.rendered.get(target, (None,))[0] != signature
+        ]
+
+        def render(index: int) -> bytes:
+            job = jobs[index]
+            if isinstance(job, CopyJob):
+                return job.path.read_bytes()
+            return render_job(job, state.env, state.config, state.links)
+
+        def tick(done: int) -> None:
+            if self.progress and full:
+                self.progress("rendering", min(done, len(pending)), len(pending))
+
+        # Forked workers only before the server's threads start: the first build.
+        workers = None if self.generation == 0 else 1
+        fresh = dict(zip(pending, parallel_map(render, pending, workers, tick), strict=True))
         outputs: dict[str, bytes] = {}
         rendered: dict[str, tuple[object, bytes]] = {}
         changed: set[str] = set()
-        for index, job in enumerate(jobs, start=1):
-            target = job_target(job).as_posix()
-            signature = signatures.job(job)
+        for index, (target, signature) in enumerate(zip(targets, signed, strict=True)):
             previous = state.rendered.get(target)
-            if previous is not None and previous[0] == signature:
-                data = previous[1]
-            else:
-                if isinstance(job, CopyJob):
-                    data = job.path.read_bytes()
-                else:
-                    data = render_job(job, state.env, state.config, state.links)
+            if index in fresh:
+                data = fresh[index]
                 if previous is None or previous[1] != data:
                     changed.add(target)
+            else:
+                data = previous[1]
             outputs[target] = data
             rendered[target] = (signature, data)
-            if self.progress and full and (index % 500 == 0 or index == len(jobs)):
-                self.progress("rendering", index, len(jobs))
         changed.update(self.outputs.keys() - outputs.keys())
         state.jobs = jobs
         state.showing_body = {}

@@ -135,6 +135,7 @@ def start_preview(site: Site, *extra: str) -> Preview:
         if line.startswith("Serving "):
             url = line.split(" on ", 1)[1].split(" ")[0]
             preview = Preview(process, url, lines)
+            preview.startup = "".join(seen)  # what it logged before serving
             preview.next_event("hello")
             return preview
     process.kill()
@@ -279,3 +280,17 @@ def test_the_open_tab_reloads_itself_after_a_save(preview_site, preview, browser
         wait_until(page, "document.body.innerText.includes('Igen i orden')", timeout=15000)
     finally:
         page.close()
+
+
+def test_a_damaged_build_cache_is_named_in_the_log_and_the_preview_still_works(preview_site):
+    preview_site.build()
+    index = preview_site.root / ".kommunenyt-cache/build/index.json"
+    index.write_bytes(index.read_bytes()[:-40])  # truncated
+    running = start_preview(preview_site)
+    try:
+        assert "the build cache was not used: it is damaged" in running.startup
+        status, html = running.get("artikel/koege-flytter-driften/")
+        assert status == 200 and "Første udgave af teksten." in html
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=10)

@@ -10,6 +10,7 @@ from pathlib import Path
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.incremental import Changes, IncrementalSite, classify
+from generator.markdown_render import MarkdownRenderer
 from generator.watch import Debouncer
 from tests.conftest import NOW, Site
 
@@ -31,9 +32,9 @@ def preview_of(site: Site) -> IncrementalSite:
     return preview
 
 
-def same_as_full_build(site: Site, preview: IncrementalSite, tmp: Path) -> None:
+def same_as_full_build(site: Site, preview: IncrementalSite, tmp: Path, cache: bool = True) -> None:
     output = tmp / "full"
-    build(load_config(site.root), BuildOptions(output, now=NOW, search=False))
+    build(load_config(site.root), BuildOptions(output, now=NOW, search=False, cache=cache))
     built = {
         p.relative_to(output).as_posix(): p.read_bytes()
         for p in output.rglob("*")
@@ -108,6 +109,76 @@ def test_adding_deleting_and_config_changes_match_a_full_build(site, tmp_path):
     (site.root / "content/articles/2022").rmdir()
     change(site, preview, "content/articles/2022")  # a folder event alone is enough
     same_as_full_build(site, preview, tmp_path / "4")
+
+
+def count_markdown(monkeypatch) -> list[str]:
+    """Every Markdown body rendered from now on (small sites render in this process)."""
+    rendered: list[str] = []
+    original = MarkdownRenderer.render
+
+    def counting(self, text, context):
+        rendered.append(text)
+        return original(self, text, context)
+
+    monkeypatch.setattr(MarkdownRenderer, "render", counting)
+    return rendered
+
+
+def test_a_preview_on_a_warm_build_cache_renders_no_markdown_and_matches_a_cold_build(
+    site, tmp_path, monkeypatch
+):
+    make_site(site)
+    site.build()
+    rendered = count_markdown(monkeypatch)
+    preview = preview_of(site)
+    assert rendered == [] and preview.bodies_rendered_at_start == 0
+    same_as_full_build(site, preview, tmp_path, cache=False)
+    site.article(  # bodies of the cache are read again from disk when a link target changes
+        "2021/a1.md", "title: Omdøbt\ndate: 2021-06-01 09:00\nsection: Drift\n"
+    )
+    change(site, preview, "content/articles/2021/a1.md")
+    assert 'href="/artikel/omdoebt/"' in preview.outputs["artikel/artikel-5/index.html"].decode()
+    same_as_full_build(site, preview, tmp_path / "2", cache=False)
+
+
+def test_a_preview_saves_its_bodies_for_the_next_preview_and_keeps_the_builds_reuse(
+    site, tmp_path, monkeypatch
+):
+    make_site(site)
+    site.article("2021/kladde.md", "title: Kladde\ndate: 2021-07-01 10:00\ndraft: true\n")
+    first = IncrementalSite(site.root, now=NOW)  # drafts shown: a body the build has not
+    assert first.rebuild().error is None and first.bodies_rendered_at_start == 9
+    rendered = count_markdown(monkeypatch)
+    again = IncrementalSite(site.root, now=NOW)
+    assert again.rebuild().error is None and rendered == []
+    assert site.build().rendered > 0  # a build cannot use a preview's front matter (base_url)
+    rendered.clear()
+    with_draft = IncrementalSite(site.root, now=NOW)
+    assert with_draft.rebuild().error is None and with_draft.bodies_rendered_at_start == 1
+    assert len(rendered) == 1  # the draft's body: the build does not render drafts
+    last = IncrementalSite(site.root, now=NOW)
+    assert last.rebuild().error is None and last.bodies_rendered_at_start == 0
+    assert site.build().rendered == 0  # the build's own records survived the preview's save
+
+
+def test_a_preview_on_a_damaged_cache_warns_renders_again_and_matches_a_cold_build(
+    site, tmp_path, monkeypatch
+):
+    make_site(site)
+    site.build()
+    cache = site.root / ".kommunenyt-cache/build"
+    body = next((cache / "bodies").rglob("*.json"))
+    body.write_text("{not json")
+    rendered = count_markdown(monkeypatch)
+    preview = preview_of(site)
+    assert len(rendered) == 1  # the damaged body only
+    same_as_full_build(site, preview, tmp_path / "1", cache=False)
+    (cache / "index.json").write_bytes(b"garbage\n{}")
+    rendered.clear()
+    preview = preview_of(site)
+    assert len(rendered) == 8
+    assert any("the build cache was not used" in str(w) for w in preview.warnings)
+    same_as_full_build(site, preview, tmp_path / "2", cache=False)
 
 
 def test_a_failed_rebuild_keeps_the_last_good_site(site):
