@@ -588,6 +588,9 @@ def render_job(job: Job, env, config: SiteConfig, links: Links) -> bytes:
 
 def content_rel(content_dir: Path, path: Path) -> str:
     """`path` relative to content/, as the links in Markdown are written."""
+    text, folder = str(path), f"{content_dir}/"
+    if text.startswith(folder):  # the usual case, without pathlib's parsing
+        return text[len(folder) :]
     rel = path.relative_to(content_dir).as_posix()
     return "" if rel == "." else rel
 

@@ -35,7 +35,7 @@ class WriteResult:
 def intact(output_dir: Path, target: str, record: OutputRecord) -> bool:
     """The file is still exactly as the last build left it."""
     try:
-        stat = os.lstat(output_dir / target)
+        stat = os.lstat(f"{output_dir}/{target}")
     except OSError:
         return False
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns

@@ -142,6 +142,14 @@ def plan_site(
     for pagination in paginate("front", library.articles, config.page_size):
         page(url_of("front", pagination.number), "front.html", "front page", pagination=pagination)
 
+    alternates_of: dict[str, list[Alternate]] = {}
+
+    def section_feeds(section: Taxon) -> list[Alternate]:
+        """One list per section, shared by its articles (and signed once, generator.deps)."""
+        if section.slug not in alternates_of:
+            alternates_of[section.slug] = taxon_alternates(config, section) + site_feeds
+        return alternates_of[section.slug]
+
     for article in library.articles:
         older, newer = library.neighbours[article.slug]
         section = library.section_of(article)
@@ -156,7 +164,7 @@ def plan_site(
             older=older,
             newer=newer,
             related=library.related[article.slug],
-            feeds=taxon_alternates(config, section) + site_feeds,
+            feeds=section_feeds(section),
         )
 
     for kind, taxa in (

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -63,22 +65,27 @@ def read_sources(
     metas: list[ArticleMeta | PageMeta | None] = [None] * len(found)
     found_problems: list[list[Problem]] = [[] for _ in found]  # kept in file order
     to_parse: list[int] = []
+    stats: dict[str, list[int] | None] = {}
     for index, (path, _) in enumerate(found):
         rel = str(path).removeprefix(site) if str(path).startswith(site) else _rel_of(path, config)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""  # split_source reports it
-        hashed = digest(data)
-        result.digests[rel] = hashed
         record = known.get(rel)
+        stats[rel] = stat = _stat_key(path)
+        if stat is not None and record is not None and record.get("stat") == stat:
+            hashed = record["digest"]  # the very file hashed before: not read again
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""  # split_source reports it
+            hashed = digest(data)
+        result.digests[rel] = hashed
         meta = None
         if record is not None and record.get("digest") == hashed:
             meta = _from_record(record, path, config)
         if meta is not None:
             found_problems[index] = [Problem(*p) for p in record["problems"]]
             result.unread.add(path)
-            result.records[rel] = dict(record)
+            result.records[rel] = dict(record, stat=stat)
             metas[index] = meta
         else:
             to_parse.append(index)
@@ -105,7 +112,8 @@ def read_sources(
         path, is_page = found[index]
         found_problems[index] = problems_here
         if record is not None:
-            result.records[_rel_of(path, config)] = record
+            rel = _rel_of(path, config)
+            result.records[rel] = dict(record, stat=stats[rel])
             metas[index] = _from_record(record, path, config)
             result.unread.add(path)
         elif valid:  # front matter a cache record cannot hold (not JSON-safe): parse here
@@ -117,6 +125,23 @@ def read_sources(
         elif meta is not None:
             result.articles.append(meta)
     return result
+
+
+# A file whose size, times and inode are as when it was hashed is not hashed again (as
+# git does). Times less than this old are not trusted: a file changed again within the
+# file system's clock tick would keep its modification time.
+_SETTLED_NS = 2_000_000_000
+
+
+def _stat_key(path: Path) -> list[int] | None:
+    """What identifies this version of the file without reading it; None if too recent."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < _SETTLED_NS:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
 
 
 def _rel_of(path: Path, config: SiteConfig) -> str:

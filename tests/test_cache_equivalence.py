@@ -171,3 +171,19 @@ def test_signatures_made_by_workers_in_a_cold_build_match_those_made_before_rend
     edit(site.root / "content/articles/2021/a5.md", "Artikel 5", "Femte artikel")
     report = warm(site)  # a title edit: every signature computed first, then compared
     assert 0 < report.rendered < cold_report.files / 3
+
+
+def test_a_source_unchanged_since_it_was_hashed_is_not_read_again(site, monkeypatch):
+    from generator import sources
+
+    monkeypatch.setattr(sources, "_SETTLED_NS", 0)  # trust times at once (normally 2 s old)
+    make_site(site)
+    warm(site)
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or original(self))
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og MERE.")  # same size
+    warm(site)
+    markdown_read = [name for name in read if name.endswith(".md")]
+    assert set(markdown_read) == {"a3.md"}  # hashed, parsed, its body read: no other file
+    assert "Og MERE." in site.read("artikel/artikel-3/")
