@@ -112,6 +112,8 @@ def front_matter_digests(
     result = dict(digests)
     for rel, record in records.items():
         if rel in result and "article" in record:
-            card = (record["source"][0], record["article"])
-            result[rel] = digest(json.dumps(card, sort_keys=True, ensure_ascii=False))
+            if "card" not in record:  # kept in the record: the next build reads it back
+                card = (record["source"][0], record["article"])
+                record["card"] = digest(json.dumps(card, sort_keys=True, ensure_ascii=False))
+            result[rel] = record["card"]
     return result
