@@ -18,7 +18,16 @@ from generator.deps import Signatures, library_uses, with_bodies
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
-from generator.keys import clock_key, front_matter_digests, inputs_key, meta_key, settings_key
+from generator.keys import (
+    clock_key,
+    clock_still_valid,
+    clock_valid_until,
+    front_matter_digests,
+    inputs_key,
+    meta_key,
+    quick_key,
+    settings_key,
+)
 from generator.library import Library, build_library, canonical_names
 from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
 from generator.model import Article, Page
@@ -29,6 +38,7 @@ from generator.render import make_environment, render_template
 from generator.search import SearchIndex, update_index
 from generator.seo import article_ld, render_data, website_ld
 from generator.slugs import slugify
+from generator.sources import source_stats
 from generator.theme import template_dirs, template_texts
 from generator.urls import Links, UnsafePath, output_path, url_of
 from generator.writer import MANIFEST, OutputWriter
@@ -82,9 +92,18 @@ def build(
         settings = settings_key(config, options.include_drafts, options.search, texts, now)
         cache.load(settings)
         report.warnings.extend(cache.warnings)
+        checked_against = meta_key(config)
+        last = cache.index.quick
+        if (
+            len(last) == 4
+            and last[0]
+            and clock_still_valid(last[1], now)
+            and last[0] == quick_key(settings, checked_against, source_stats(config), config)
+            and _output_intact(options.output_dir, cache.index)
+        ):
+            return _unchanged(report, cache.index)  # not a file read: all is as last time
         problems = ProblemList()
         authors = load_authors(config, problems)
-        checked_against = meta_key(config)
         read = sources.read_sources(config, authors, problems, cache, checked_against, options.jobs)
         problems.raise_if_errors()
     with _timed(report, "select"):
@@ -102,11 +121,16 @@ def build(
             config,
         )
     report.articles, report.pages = len(published), len(read.pages)
+    quick = [
+        quick_key(settings, checked_against, read.stats, config),
+        clock_valid_until(read.articles, now),
+        report.articles,
+        report.pages,
+    ]
     if inputs == cache.index.inputs_key and _output_intact(options.output_dir, cache.index):
-        report.warnings.extend(problems.warnings)
-        report.files = len(cache.index.outputs)
-        report.feeds = sum(1 for t in cache.index.outputs if t.endswith(_FEED_SUFFIXES))
-        return report  # nothing changed: the output is already this build's output
+        if cache.index.quick != quick:  # the next build may then skip reading too
+            cache.save(dataclasses.replace(cache.index, sources=read.records, quick=quick))
+        return _unchanged(report, cache.index)  # the output is already this build's output
     with _timed(report, "markdown"):
         articles, pages, bodies, warnings = _bodies(
             config, links, published, read, cache, options, progress
@@ -175,7 +199,7 @@ def build(
     report.changed = writer.changed
     report.rendered = written.rendered
     index = CacheIndex(settings, checked_against, read.records, records, *search)
-    index = dataclasses.replace(index, inputs_key=inputs, cards_key=cards)
+    index = dataclasses.replace(index, inputs_key=inputs, cards_key=cards, quick=quick)
     cache.use_bodies(bodies.keys.values())
     cache.save(index)
     report.warnings.extend(w for w in cache.warnings if w not in report.warnings)
@@ -183,6 +207,21 @@ def build(
 
 
 _FEED_SUFFIXES = ("feed.xml", "atom.xml", "feed.json")
+
+
+def _unchanged(report: BuildReport, index: CacheIndex) -> BuildReport:
+    """The report of a build that found its output already right: nothing written."""
+    if len(index.quick) == 4:
+        report.articles, report.pages = index.quick[2], index.quick[3]
+    for record in index.sources.values():  # the sources' warnings, as a full build gives
+        report.warnings.extend(
+            p
+            for p in (Problem(*fields) for fields in record.get("problems", ()))
+            if p.severity == "warning"
+        )
+    report.files = len(index.outputs)
+    report.feeds = sum(1 for t in index.outputs if t.endswith(_FEED_SUFFIXES))
+    return report
 
 
 def _output_intact(output_dir: Path, index: CacheIndex) -> bool:

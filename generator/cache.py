@@ -85,6 +85,7 @@ class CacheIndex:
     search_files: list[str] = field(default_factory=list)
     inputs_key: str = ""  # all inputs of the last complete build
     cards_key: str = ""  # the same, but for article bodies (keys.cards_key)
+    quick: list = field(default_factory=list)  # [keys.quick_key, valid until, articles, pages]
 
 
 class BuildCache:
@@ -149,6 +150,7 @@ class BuildCache:
                 search_files=list(data["search_files"]),
                 inputs_key=data["inputs_key"],
                 cards_key=data["cards_key"],
+                quick=list(data["quick"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise _Rejected(f"it is damaged ({type(exc).__name__})") from None
@@ -215,6 +217,7 @@ class BuildCache:
                     "search_files": index.search_files,
                     "inputs_key": index.inputs_key,
                     "cards_key": index.cards_key,
+                    "quick": index.quick,
                 },
                 ensure_ascii=False,
                 separators=(",", ":"),

@@ -20,7 +20,7 @@ from generator.cache import digest
 from generator.config import SiteConfig
 from generator.content import ArticleMeta
 from generator.newsletter.archive import issues_dir
-from generator.seo import news_articles
+from generator.seo import NEWS_WINDOW, news_articles
 from generator.theme import template_dirs
 
 _READS_CLOCK = re.compile(r"\bnow\b")
@@ -117,3 +117,31 @@ def front_matter_digests(
                 record["card"] = digest(json.dumps(card, sort_keys=True, ensure_ascii=False))
             result[rel] = record["card"]
     return result
+
+
+def quick_key(
+    settings: str, meta: str, stats: dict[str, list[int] | None] | None, config: SiteConfig
+) -> str:
+    """Every input as far as file sizes, times and inodes tell ("" when they cannot tell).
+
+    Equal to the last build's, and before its `clock_valid_until`, the last build's output is
+    still this build's: no source needs reading (generator.sources trusts the same stats)."""
+    if stats is None or any(stat is None for stat in stats.values()):
+        return ""
+    return digest(repr((settings, meta, sorted(stats.items()), listing(issues_dir(config)))))
+
+
+def clock_valid_until(metas: Iterable[ArticleMeta], now: dt.datetime) -> str:
+    """The first moment after `now` at which the clock may decide differently: a scheduled
+    article comes out, or one leaves the news sitemap's window (ISO 8601; "" for never)."""
+    moments = []
+    for meta in metas:
+        if meta.date > now:
+            moments.append(meta.date)
+        elif meta.date + NEWS_WINDOW >= now:
+            moments.append(meta.date + NEWS_WINDOW)
+    return min(moments).isoformat() if moments else ""
+
+
+def clock_still_valid(valid_until: str, now: dt.datetime) -> bool:
+    return not valid_until or now < dt.datetime.fromisoformat(valid_until)

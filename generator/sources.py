@@ -38,6 +38,7 @@ class ReadResult:
     digests: dict[str, str]  # site-relative path → content hash, every source file
     records: dict[str, dict[str, Any]]  # what the cache index keeps for the next build
     unread: set[Path] = field(default_factory=set)  # taken from the cache: body not in memory
+    stats: dict[str, list[int] | None] = field(default_factory=dict)  # rel → _stat_key, as read
 
 
 def read_sources(
@@ -65,7 +66,7 @@ def read_sources(
     metas: list[ArticleMeta | PageMeta | None] = [None] * len(found)
     found_problems: list[list[Problem]] = [[] for _ in found]  # kept in file order
     to_parse: list[int] = []
-    stats: dict[str, list[int] | None] = {}
+    stats = result.stats
     for index, (path, _) in enumerate(found):
         rel = str(path).removeprefix(site) if str(path).startswith(site) else _rel_of(path, config)
         record = known.get(rel)
@@ -142,6 +143,26 @@ def _stat_key(path: Path) -> list[int] | None:
     if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < _SETTLED_NS:
         return None
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def source_stats(config: SiteConfig) -> dict[str, list[int] | None] | None:
+    """Every source file and its `_stat_key`, without reading any; None if the folders hold
+    anything a build would report (a link leading out, a bad name)."""
+    problems = ProblemList()
+    content = config.content_dir
+    found = [
+        *discover(content / "articles", "**/*.md", config.site_dir, problems),
+        *discover(content / "pages", "*.md", config.site_dir, problems),
+    ]
+    if problems.items:
+        return None
+    site = f"{config.site_dir}/"
+    return {
+        (str(p).removeprefix(site) if str(p).startswith(site) else _rel_of(p, config)): (
+            _stat_key(p)
+        )
+        for p in found
+    }
 
 
 def _rel_of(path: Path, config: SiteConfig) -> str:

@@ -187,3 +187,58 @@ def test_a_source_unchanged_since_it_was_hashed_is_not_read_again(site, monkeypa
     markdown_read = [name for name in read if name.endswith(".md")]
     assert set(markdown_read) == {"a3.md"}  # hashed, parsed, its body read: no other file
     assert "Og MERE." in site.read("artikel/artikel-3/")
+
+
+@pytest.fixture
+def trusted_stats(monkeypatch):
+    """File times count as settled at once (normally after 2 s), so tests need not wait."""
+    from generator import sources
+
+    monkeypatch.setattr(sources, "_SETTLED_NS", 0)
+
+
+def build_at(site: Site, now) -> object:
+    return build(load_config(site.root), BuildOptions(site.output, now=now, jobs=1))
+
+
+def test_nothing_changed_is_known_without_reading_a_source(site, monkeypatch, trusted_stats):
+    from generator import sources
+
+    make_site(site)
+    first = warm(site)
+    warm(site)  # nothing changed: notes the files' stats for the next build
+    read_sources = sources.read_sources
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the sources were read")
+
+    monkeypatch.setattr(sources, "read_sources", must_not_read)
+    report = warm(site)
+    assert (report.articles, report.pages, report.files) == (
+        first.articles,
+        first.pages,
+        first.files,
+    )
+    assert [str(w) for w in report.warnings] == [str(w) for w in first.warnings]
+    monkeypatch.setattr(sources, "read_sources", read_sources)
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og MERE.")
+    assert warm(site).changed > 0  # and a real change is still seen
+
+
+def test_the_clock_still_publishes_a_scheduled_article_when_nothing_else_changed(
+    site, trusted_stats
+):
+    import datetime as dt
+
+    make_site(site)
+    site.article("2021/senere.md", "title: Senere\ndate: 2021-07-01 09:00")
+    before = dt.datetime(2021, 6, 30, 12, tzinfo=dt.UTC)
+    build_at(site, before)
+    build_at(site, before)
+    assert not site.exists("artikel/senere/")
+    build_at(site, before + dt.timedelta(days=1))  # the article's time has come
+    assert site.exists("artikel/senere/")
+    in_window = site.read("news-sitemap.xml")
+    assert "artikel/senere/" in in_window
+    build_at(site, before + dt.timedelta(days=5))  # and it has left the news window
+    assert "artikel/senere/" not in site.read("news-sitemap.xml")
