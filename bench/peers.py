@@ -303,9 +303,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/kommunenyt-peers"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     print(
-        f"{os.cpu_count()} cores; medians of {args.runs} runs; ratios without search "
-        "(with search in parentheses)\n"
+        f"kommunenyt {commit or '(not a git checkout)'}; {os.cpu_count()} cores; medians of "
+        f"{args.runs} runs; ratios without search (with search in parentheses)\n"
     )
     for articles in args.articles:
         tools = prepare(args.work, articles)
