@@ -18,12 +18,14 @@ Formats (see README.md next to this file):
     hugo     DIR/content/posts/YYYY/<slug>.md  Hugo YAML front matter
 All formats also write DIR/authors.yaml.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -32,202 +34,954 @@ import time
 # Vocabulary
 # --------------------------------------------------------------------------
 
-SECTIONS = ["Udbud", "Digitalisering", "Sikkerhed", "Drift", "Jura",
-            "Økonomi", "Sundhed-IT", "Andet"]
+SECTIONS = [
+    "Udbud",
+    "Digitalisering",
+    "Sikkerhed",
+    "Drift",
+    "Jura",
+    "Økonomi",
+    "Sundhed-IT",
+    "Andet",
+]
 # Section weights (news desks are not uniform).
 SECTION_WEIGHTS = [18, 22, 16, 12, 8, 9, 9, 6]
 
 MUNICIPALITIES = [
-    "København", "Frederiksberg", "Albertslund", "Ballerup", "Brøndby", "Dragør",
-    "Gentofte", "Gladsaxe", "Glostrup", "Herlev", "Hvidovre", "Høje-Taastrup",
-    "Ishøj", "Lyngby-Taarbæk", "Rødovre", "Tårnby", "Vallensbæk", "Allerød",
-    "Egedal", "Fredensborg", "Frederikssund", "Furesø", "Gribskov", "Halsnæs",
-    "Helsingør", "Hillerød", "Hørsholm", "Rudersdal", "Bornholm", "Greve", "Køge",
-    "Lejre", "Roskilde", "Solrød", "Faxe", "Guldborgsund", "Holbæk", "Kalundborg",
-    "Lolland", "Næstved", "Odsherred", "Ringsted", "Slagelse", "Sorø", "Stevns",
-    "Vordingborg", "Assens", "Faaborg-Midtfyn", "Kerteminde", "Langeland",
-    "Middelfart", "Nordfyns", "Nyborg", "Odense", "Svendborg", "Ærø", "Billund",
-    "Esbjerg", "Fanø", "Fredericia", "Haderslev", "Kolding", "Sønderborg",
-    "Tønder", "Varde", "Vejen", "Vejle", "Aabenraa", "Favrskov", "Hedensted",
-    "Herning", "Holstebro", "Horsens", "Ikast-Brande", "Lemvig", "Norddjurs",
-    "Odder", "Randers", "Ringkøbing-Skjern", "Samsø", "Silkeborg", "Skanderborg",
-    "Skive", "Struer", "Syddjurs", "Viborg", "Aarhus", "Brønderslev",
-    "Frederikshavn", "Hjørring", "Jammerbugt", "Læsø", "Mariagerfjord", "Morsø",
-    "Rebild", "Thisted", "Vesthimmerland", "Aalborg",
+    "København",
+    "Frederiksberg",
+    "Albertslund",
+    "Ballerup",
+    "Brøndby",
+    "Dragør",
+    "Gentofte",
+    "Gladsaxe",
+    "Glostrup",
+    "Herlev",
+    "Hvidovre",
+    "Høje-Taastrup",
+    "Ishøj",
+    "Lyngby-Taarbæk",
+    "Rødovre",
+    "Tårnby",
+    "Vallensbæk",
+    "Allerød",
+    "Egedal",
+    "Fredensborg",
+    "Frederikssund",
+    "Furesø",
+    "Gribskov",
+    "Halsnæs",
+    "Helsingør",
+    "Hillerød",
+    "Hørsholm",
+    "Rudersdal",
+    "Bornholm",
+    "Greve",
+    "Køge",
+    "Lejre",
+    "Roskilde",
+    "Solrød",
+    "Faxe",
+    "Guldborgsund",
+    "Holbæk",
+    "Kalundborg",
+    "Lolland",
+    "Næstved",
+    "Odsherred",
+    "Ringsted",
+    "Slagelse",
+    "Sorø",
+    "Stevns",
+    "Vordingborg",
+    "Assens",
+    "Faaborg-Midtfyn",
+    "Kerteminde",
+    "Langeland",
+    "Middelfart",
+    "Nordfyns",
+    "Nyborg",
+    "Odense",
+    "Svendborg",
+    "Ærø",
+    "Billund",
+    "Esbjerg",
+    "Fanø",
+    "Fredericia",
+    "Haderslev",
+    "Kolding",
+    "Sønderborg",
+    "Tønder",
+    "Varde",
+    "Vejen",
+    "Vejle",
+    "Aabenraa",
+    "Favrskov",
+    "Hedensted",
+    "Herning",
+    "Holstebro",
+    "Horsens",
+    "Ikast-Brande",
+    "Lemvig",
+    "Norddjurs",
+    "Odder",
+    "Randers",
+    "Ringkøbing-Skjern",
+    "Samsø",
+    "Silkeborg",
+    "Skanderborg",
+    "Skive",
+    "Struer",
+    "Syddjurs",
+    "Viborg",
+    "Aarhus",
+    "Brønderslev",
+    "Frederikshavn",
+    "Hjørring",
+    "Jammerbugt",
+    "Læsø",
+    "Mariagerfjord",
+    "Morsø",
+    "Rebild",
+    "Thisted",
+    "Vesthimmerland",
+    "Aalborg",
 ]
-REGIONS = ["Region Hovedstaden", "Region Sjælland", "Region Syddanmark",
-           "Region Midtjylland", "Region Nordjylland"]
+REGIONS = [
+    "Region Hovedstaden",
+    "Region Sjælland",
+    "Region Syddanmark",
+    "Region Midtjylland",
+    "Region Nordjylland",
+]
 VENDORS = [
-    "KMD", "Netcompany", "Systematic", "EG", "Fujitsu", "Atea", "Microsoft",
-    "Google", "Amazon Web Services", "IBM", "Oracle", "SAP", "Schultz", "Netic",
-    "Trifork", "Capgemini", "Accenture", "Deloitte", "PwC", "KPMG", "EY",
-    "Rambøll", "NNIT", "Visma", "Dedalus", "Columna", "Miracle", "Nine",
-    "Twoday", "Itadel", "Globeteam", "Formpipe", "CGI", "Cisco", "Dell",
-    "HP", "Lenovo", "Zylinc", "Kamstrup", "Sopra Steria", "TDC Erhverv",
-    "Norlys", "Salesforce", "ServiceNow", "Topdanmark", "Bluegarden",
+    "KMD",
+    "Netcompany",
+    "Systematic",
+    "EG",
+    "Fujitsu",
+    "Atea",
+    "Microsoft",
+    "Google",
+    "Amazon Web Services",
+    "IBM",
+    "Oracle",
+    "SAP",
+    "Schultz",
+    "Netic",
+    "Trifork",
+    "Capgemini",
+    "Accenture",
+    "Deloitte",
+    "PwC",
+    "KPMG",
+    "EY",
+    "Rambøll",
+    "NNIT",
+    "Visma",
+    "Dedalus",
+    "Columna",
+    "Miracle",
+    "Nine",
+    "Twoday",
+    "Itadel",
+    "Globeteam",
+    "Formpipe",
+    "CGI",
+    "Cisco",
+    "Dell",
+    "HP",
+    "Lenovo",
+    "Zylinc",
+    "Kamstrup",
+    "Sopra Steria",
+    "TDC Erhverv",
+    "Norlys",
+    "Salesforce",
+    "ServiceNow",
+    "Topdanmark",
+    "Bluegarden",
 ]
 ORGS = [
-    "KL", "KOMBIT", "Digitaliseringsstyrelsen", "Datatilsynet", "Rigsrevisionen",
-    "Folketinget", "Finansministeriet", "Statens It", "Center for Cybersikkerhed",
-    "Udbetaling Danmark", "Sundhedsdatastyrelsen", "Klagenævnet for Udbud",
-    "Folketingets Ombudsmand", "IT-Branchen", "Dansk IT", "Digitaliseringsministeriet",
-    "Rigsarkivet", "Konkurrence- og Forbrugerstyrelsen", "SKI", "Danske Regioner",
+    "KL",
+    "KOMBIT",
+    "Digitaliseringsstyrelsen",
+    "Datatilsynet",
+    "Rigsrevisionen",
+    "Folketinget",
+    "Finansministeriet",
+    "Statens It",
+    "Center for Cybersikkerhed",
+    "Udbetaling Danmark",
+    "Sundhedsdatastyrelsen",
+    "Klagenævnet for Udbud",
+    "Folketingets Ombudsmand",
+    "IT-Branchen",
+    "Dansk IT",
+    "Digitaliseringsministeriet",
+    "Rigsarkivet",
+    "Konkurrence- og Forbrugerstyrelsen",
+    "SKI",
+    "Danske Regioner",
 ]
 TOPICS = [
-    "MitID", "NemID", "Digital Post", "e-Boks", "borger.dk", "Monopolbruddet",
-    "KY", "KSD", "FLIS", "Serviceplatformen", "Fælleskommunal infrastruktur",
-    "ESDH", "SBSYS", "Acadre", "Nexus", "Cura", "Aula", "SkoleIntra", "Meebook",
-    "Microsoft 365", "Teams", "Azure", "Google Workspace", "Chromebooks",
-    "cloud", "kunstig intelligens", "ChatGPT", "Copilot", "RPA", "softwarerobotter",
-    "open source", "OS2", "OS2mo", "NIS2", "GDPR", "databeskyttelse", "phishing",
-    "ransomware", "DDoS", "informationssikkerhed", "ISO 27001", "backup",
-    "beredskab", "netværk", "wifi", "fibernet", "5G", "IoT", "smart city",
-    "sensorer", "velfærdsteknologi", "telemedicin", "Sundhedsplatformen", "FMK",
-    "hjemmepleje", "jobcentre", "STAR", "indkøb", "e-handel", "rammeaftaler",
-    "udbudsloven", "licenser", "leverandørstyring", "outsourcing", "insourcing",
-    "datacenter", "mainframe", "legacy", "arkivering", "journalisering",
-    "cookies", "tilgængelighed", "WCAG", "selvbetjening", "chatbot", "dataetik",
-    "algoritmer", "profilering", "overvågning", "kameraer", "betalingsløsninger",
-    "lønsystemer", "Silkeborg Data", "økonomisystemer", "Opus", "Prisme", "ERP",
-    "budget", "business intelligence", "data warehouse", "FK Organisation",
-    "adgangsstyring", "MFA", "zero trust", "persondata", "konsulenter",
-    "rekruttering", "kompetencer", "kvinder i it", "it-arkitektur",
-    "fællesoffentlig arkitektur", "API", "integrationer", "digital forvaltning",
-    "Q&A", "sms-tjenester", "Drift & hosting", "stordata", "geodata",
-    "Danmarks Adressers Register", "CPR", "CVR", "Matriklen", "BBR",
-    "skolernes it", "elevdata", "Google-sagen", "tolkning", "sagsbehandling",
-    "automatisering", "borgerservice", "affaldsdata", "ejendomsskat",
-    "Ejendomsvurdering", "Skattestyrelsen", "EFI", "gældsinddrivelse",
-    "it-skandaler", "projektstyring", "it-strategi", "bæredygtig it",
-    "energiforbrug", "genbrug af it-udstyr", "mobiltelefoni", "telefoni",
-    "printere", "support", "servicedesk", "helpdesk", "brugeradministration",
-    "single sign-on", "digitale signaturer", "e-læring", "videomøder",
-    "hjemmearbejde", "cyberangreb", "hackere", "sårbarheder", "patches",
-    "Log4j", "Exchange", "Windows 11", "Linux", "databaser", "PostgreSQL",
-    "SQL Server", "Kubernetes", "containere", "mikrotjenester", "DevOps",
-    "agil udvikling", "SAFe", "testautomatisering", "kvalitetssikring",
-    "brugerinddragelse", "UX", "designsystem", "hjemmesider", "intranet",
-    "SharePoint", "dokumenthåndtering", "e-mail", "spam", "kryptering",
-    "certifikater", "revision", "tilsyn", "whistleblower", "databrud",
-    "bøder", "klagesager", "aktindsigt", "offentlighedsloven", "forvaltningsloven",
-    "ophavsret", "kontraktret", "exit-strategi", "leverandørskifte",
-    "lock-in", "licensaudit", "totaløkonomi", "business case", "gevinstrealisering",
+    "MitID",
+    "NemID",
+    "Digital Post",
+    "e-Boks",
+    "borger.dk",
+    "Monopolbruddet",
+    "KY",
+    "KSD",
+    "FLIS",
+    "Serviceplatformen",
+    "Fælleskommunal infrastruktur",
+    "ESDH",
+    "SBSYS",
+    "Acadre",
+    "Nexus",
+    "Cura",
+    "Aula",
+    "SkoleIntra",
+    "Meebook",
+    "Microsoft 365",
+    "Teams",
+    "Azure",
+    "Google Workspace",
+    "Chromebooks",
+    "cloud",
+    "kunstig intelligens",
+    "ChatGPT",
+    "Copilot",
+    "RPA",
+    "softwarerobotter",
+    "open source",
+    "OS2",
+    "OS2mo",
+    "NIS2",
+    "GDPR",
+    "databeskyttelse",
+    "phishing",
+    "ransomware",
+    "DDoS",
+    "informationssikkerhed",
+    "ISO 27001",
+    "backup",
+    "beredskab",
+    "netværk",
+    "wifi",
+    "fibernet",
+    "5G",
+    "IoT",
+    "smart city",
+    "sensorer",
+    "velfærdsteknologi",
+    "telemedicin",
+    "Sundhedsplatformen",
+    "FMK",
+    "hjemmepleje",
+    "jobcentre",
+    "STAR",
+    "indkøb",
+    "e-handel",
+    "rammeaftaler",
+    "udbudsloven",
+    "licenser",
+    "leverandørstyring",
+    "outsourcing",
+    "insourcing",
+    "datacenter",
+    "mainframe",
+    "legacy",
+    "arkivering",
+    "journalisering",
+    "cookies",
+    "tilgængelighed",
+    "WCAG",
+    "selvbetjening",
+    "chatbot",
+    "dataetik",
+    "algoritmer",
+    "profilering",
+    "overvågning",
+    "kameraer",
+    "betalingsløsninger",
+    "lønsystemer",
+    "Silkeborg Data",
+    "økonomisystemer",
+    "Opus",
+    "Prisme",
+    "ERP",
+    "budget",
+    "business intelligence",
+    "data warehouse",
+    "FK Organisation",
+    "adgangsstyring",
+    "MFA",
+    "zero trust",
+    "persondata",
+    "konsulenter",
+    "rekruttering",
+    "kompetencer",
+    "kvinder i it",
+    "it-arkitektur",
+    "fællesoffentlig arkitektur",
+    "API",
+    "integrationer",
+    "digital forvaltning",
+    "Q&A",
+    "sms-tjenester",
+    "Drift & hosting",
+    "stordata",
+    "geodata",
+    "Danmarks Adressers Register",
+    "CPR",
+    "CVR",
+    "Matriklen",
+    "BBR",
+    "skolernes it",
+    "elevdata",
+    "Google-sagen",
+    "tolkning",
+    "sagsbehandling",
+    "automatisering",
+    "borgerservice",
+    "affaldsdata",
+    "ejendomsskat",
+    "Ejendomsvurdering",
+    "Skattestyrelsen",
+    "EFI",
+    "gældsinddrivelse",
+    "it-skandaler",
+    "projektstyring",
+    "it-strategi",
+    "bæredygtig it",
+    "energiforbrug",
+    "genbrug af it-udstyr",
+    "mobiltelefoni",
+    "telefoni",
+    "printere",
+    "support",
+    "servicedesk",
+    "helpdesk",
+    "brugeradministration",
+    "single sign-on",
+    "digitale signaturer",
+    "e-læring",
+    "videomøder",
+    "hjemmearbejde",
+    "cyberangreb",
+    "hackere",
+    "sårbarheder",
+    "patches",
+    "Log4j",
+    "Exchange",
+    "Windows 11",
+    "Linux",
+    "databaser",
+    "PostgreSQL",
+    "SQL Server",
+    "Kubernetes",
+    "containere",
+    "mikrotjenester",
+    "DevOps",
+    "agil udvikling",
+    "SAFe",
+    "testautomatisering",
+    "kvalitetssikring",
+    "brugerinddragelse",
+    "UX",
+    "designsystem",
+    "hjemmesider",
+    "intranet",
+    "SharePoint",
+    "dokumenthåndtering",
+    "e-mail",
+    "spam",
+    "kryptering",
+    "certifikater",
+    "revision",
+    "tilsyn",
+    "whistleblower",
+    "databrud",
+    "bøder",
+    "klagesager",
+    "aktindsigt",
+    "offentlighedsloven",
+    "forvaltningsloven",
+    "ophavsret",
+    "kontraktret",
+    "exit-strategi",
+    "leverandørskifte",
+    "lock-in",
+    "licensaudit",
+    "totaløkonomi",
+    "business case",
+    "gevinstrealisering",
 ]
 TAG_POOL = sorted(set(MUNICIPALITIES + REGIONS + VENDORS + ORGS + TOPICS))
 
-FIRST = ["Anne", "Søren", "Mette", "Lars", "Hanne", "Jørgen", "Birgitte", "Mads",
-         "Signe", "Rasmus", "Louise", "Bjørn", "Karen", "Thomas", "Ida", "Jens",
-         "Pernille", "Kasper", "Maja", "Niels", "Lærke", "Frederik", "Åse",
-         "Christian", "Camilla", "Peter", "Tove", "Mikkel"]
-LAST = ["Kjærgaard", "Østergaard", "Bæk", "Sørensen", "Møller", "Lund", "Dahl",
-        "Kløve", "Ågård", "Holm", "Nørgaard", "Bruun", "Skovgård", "Frølich",
-        "Højer", "Andersen", "Jæger", "Løkke", "Winther", "Brøndum", "Krogh",
-        "Mølgaard", "Thygesen", "Ravn", "Sønderby", "Vestergaard", "Fjord"]
-ROLES = ["it-chef", "digitaliseringschef", "kommunaldirektør", "borgmester",
-         "direktør", "afdelingsleder", "informationssikkerhedskoordinator",
-         "DPO", "projektleder", "udbudschef", "rådmand", "formand for KL's digitaliseringsudvalg",
-         "CISO", "arkitekt", "sektionsleder", "konsulent", "partner", "analytiker",
-         "professor", "advokat"]
+FIRST = [
+    "Anne",
+    "Søren",
+    "Mette",
+    "Lars",
+    "Hanne",
+    "Jørgen",
+    "Birgitte",
+    "Mads",
+    "Signe",
+    "Rasmus",
+    "Louise",
+    "Bjørn",
+    "Karen",
+    "Thomas",
+    "Ida",
+    "Jens",
+    "Pernille",
+    "Kasper",
+    "Maja",
+    "Niels",
+    "Lærke",
+    "Frederik",
+    "Åse",
+    "Christian",
+    "Camilla",
+    "Peter",
+    "Tove",
+    "Mikkel",
+]
+LAST = [
+    "Kjærgaard",
+    "Østergaard",
+    "Bæk",
+    "Sørensen",
+    "Møller",
+    "Lund",
+    "Dahl",
+    "Kløve",
+    "Ågård",
+    "Holm",
+    "Nørgaard",
+    "Bruun",
+    "Skovgård",
+    "Frølich",
+    "Højer",
+    "Andersen",
+    "Jæger",
+    "Løkke",
+    "Winther",
+    "Brøndum",
+    "Krogh",
+    "Mølgaard",
+    "Thygesen",
+    "Ravn",
+    "Sønderby",
+    "Vestergaard",
+    "Fjord",
+]
+ROLES = [
+    "it-chef",
+    "digitaliseringschef",
+    "kommunaldirektør",
+    "borgmester",
+    "direktør",
+    "afdelingsleder",
+    "informationssikkerhedskoordinator",
+    "DPO",
+    "projektleder",
+    "udbudschef",
+    "rådmand",
+    "formand for KL's digitaliseringsudvalg",
+    "CISO",
+    "arkitekt",
+    "sektionsleder",
+    "konsulent",
+    "partner",
+    "analytiker",
+    "professor",
+    "advokat",
+]
 
 SYSTEMS = [
-    "sagsbehandlingssystem", "ESDH-system", "økonomisystem", "lønsystem",
-    "omsorgssystem", "skoleintranet", "borgerportal", "netværk", "datacenter",
-    "backup-system", "booking-system", "ydelsessystem", "HR-system",
-    "it-driftsaftale", "callcenter", "identitetsstyringssystem", "integrationsplatform",
-    "dokumentarkiv", "jobcentersystem", "affaldssystem", "ejendomssystem",
+    "sagsbehandlingssystem",
+    "ESDH-system",
+    "økonomisystem",
+    "lønsystem",
+    "omsorgssystem",
+    "skoleintranet",
+    "borgerportal",
+    "netværk",
+    "datacenter",
+    "backup-system",
+    "booking-system",
+    "ydelsessystem",
+    "HR-system",
+    "it-driftsaftale",
+    "callcenter",
+    "identitetsstyringssystem",
+    "integrationsplatform",
+    "dokumentarkiv",
+    "jobcentersystem",
+    "affaldssystem",
+    "ejendomssystem",
 ]
 SYSTEMS_DEF = [
-    "den gamle sagsbehandlingsløsning", "ESDH-systemet", "økonomisystemet",
-    "kontrakten med leverandøren", "it-driften", "netværket", "de fælleskommunale løsninger",
-    "borgerservice", "lønsystemet", "sikkerhedsniveauet", "adgangsstyringen",
-    "backup-løsningen", "skoleintranettet", "omsorgssystemet", "hjemmesiden",
-    "datacentret", "integrationsplatformen", "arkiveringen", "servicedesken",
-    "mailsystemet", "telefonien", "licensaftalen", "rammeaftalen", "jobcentrets it",
-    "de gamle servere", "brugeradministrationen", "log-overvågningen",
+    "den gamle sagsbehandlingsløsning",
+    "ESDH-systemet",
+    "økonomisystemet",
+    "kontrakten med leverandøren",
+    "it-driften",
+    "netværket",
+    "de fælleskommunale løsninger",
+    "borgerservice",
+    "lønsystemet",
+    "sikkerhedsniveauet",
+    "adgangsstyringen",
+    "backup-løsningen",
+    "skoleintranettet",
+    "omsorgssystemet",
+    "hjemmesiden",
+    "datacentret",
+    "integrationsplatformen",
+    "arkiveringen",
+    "servicedesken",
+    "mailsystemet",
+    "telefonien",
+    "licensaftalen",
+    "rammeaftalen",
+    "jobcentrets it",
+    "de gamle servere",
+    "brugeradministrationen",
+    "log-overvågningen",
 ]
 SUBJECTS = [
-    "Kommunen", "Forvaltningen", "Leverandøren", "It-chefen", "Styregruppen",
-    "Byrådet", "Regionen", "Datatilsynet", "Digitaliseringsstyrelsen", "KL",
-    "Projektet", "Borgerne", "Medarbejderne", "Systemet", "Løsningen", "Udbuddet",
-    "Kontrakten", "Direktionen", "Økonomiudvalget", "Rigsrevisionen",
-    "It-afdelingen", "Sekretariatet", "Konsulenthuset", "Ministeriet",
-    "Fagforeningen", "Brugerne", "Skolerne", "Hjemmeplejen", "Jobcentret",
+    "Kommunen",
+    "Forvaltningen",
+    "Leverandøren",
+    "It-chefen",
+    "Styregruppen",
+    "Byrådet",
+    "Regionen",
+    "Datatilsynet",
+    "Digitaliseringsstyrelsen",
+    "KL",
+    "Projektet",
+    "Borgerne",
+    "Medarbejderne",
+    "Systemet",
+    "Løsningen",
+    "Udbuddet",
+    "Kontrakten",
+    "Direktionen",
+    "Økonomiudvalget",
+    "Rigsrevisionen",
+    "It-afdelingen",
+    "Sekretariatet",
+    "Konsulenthuset",
+    "Ministeriet",
+    "Fagforeningen",
+    "Brugerne",
+    "Skolerne",
+    "Hjemmeplejen",
+    "Jobcentret",
 ]
-MODALS = ["har besluttet at", "forventer at", "vil", "skal", "kan ikke",
-          "har valgt at", "arbejder på at", "overvejer at", "må", "bør",
-          "har netop fået lov til at", "er i gang med at", "ønsker at",
-          "har svært ved at", "planlægger at", "nægter at", "er klar til at"]
-INFINITIVES = ["udskifte", "forlænge", "genudbyde", "implementere", "afvikle",
-               "opgradere", "sikre", "migrere", "teste", "lukke", "købe",
-               "vurdere", "styrke", "digitalisere", "konsolidere", "udvide",
-               "evaluere", "centralisere", "outsource", "hjemtage", "modernisere",
-               "dokumentere", "godkende", "afskaffe", "kortlægge", "prioritere"]
+MODALS = [
+    "har besluttet at",
+    "forventer at",
+    "vil",
+    "skal",
+    "kan ikke",
+    "har valgt at",
+    "arbejder på at",
+    "overvejer at",
+    "må",
+    "bør",
+    "har netop fået lov til at",
+    "er i gang med at",
+    "ønsker at",
+    "har svært ved at",
+    "planlægger at",
+    "nægter at",
+    "er klar til at",
+]
+INFINITIVES = [
+    "udskifte",
+    "forlænge",
+    "genudbyde",
+    "implementere",
+    "afvikle",
+    "opgradere",
+    "sikre",
+    "migrere",
+    "teste",
+    "lukke",
+    "købe",
+    "vurdere",
+    "styrke",
+    "digitalisere",
+    "konsolidere",
+    "udvide",
+    "evaluere",
+    "centralisere",
+    "outsource",
+    "hjemtage",
+    "modernisere",
+    "dokumentere",
+    "godkende",
+    "afskaffe",
+    "kortlægge",
+    "prioritere",
+]
 ADVERBIALS = [
-    "inden udgangen af året", "i løbet af foråret", "allerede til sommer",
-    "uden ekstra omkostninger", "på trods af kritikken", "ifølge planen",
-    "i samarbejde med KOMBIT", "efter en længere proces", "som led i den nye strategi",
-    "i første omgang", "hurtigst muligt", "inden for budgettet", "med øjeblikkelig virkning",
-    "over de næste tre år", "i tæt dialog med leverandøren", "på tværs af forvaltningerne",
-    "før næste budgetforhandling", "efter sommerferien", "uden at informere byrådet",
-    "i henhold til udbudsloven", "med hjælp fra eksterne konsulenter",
-    "så snart kontrakten er underskrevet", "i efteråret", "til næste år",
+    "inden udgangen af året",
+    "i løbet af foråret",
+    "allerede til sommer",
+    "uden ekstra omkostninger",
+    "på trods af kritikken",
+    "ifølge planen",
+    "i samarbejde med KOMBIT",
+    "efter en længere proces",
+    "som led i den nye strategi",
+    "i første omgang",
+    "hurtigst muligt",
+    "inden for budgettet",
+    "med øjeblikkelig virkning",
+    "over de næste tre år",
+    "i tæt dialog med leverandøren",
+    "på tværs af forvaltningerne",
+    "før næste budgetforhandling",
+    "efter sommerferien",
+    "uden at informere byrådet",
+    "i henhold til udbudsloven",
+    "med hjælp fra eksterne konsulenter",
+    "så snart kontrakten er underskrevet",
+    "i efteråret",
+    "til næste år",
 ]
-CONNECTORS = ["Samtidig", "Derudover", "Ifølge kommunen", "Alligevel", "Til gengæld",
-              "Dermed", "I praksis", "Desuden", "Ifølge aktindsigten",
-              "Efter planen", "Indtil videre", "På den baggrund", "I mellemtiden",
-              "Som udgangspunkt", "Ifølge leverandøren", "Derfor", "Omvendt",
-              "I sidste ende", "Ikke desto mindre", "Hidtil"]
+CONNECTORS = [
+    "Samtidig",
+    "Derudover",
+    "Ifølge kommunen",
+    "Alligevel",
+    "Til gengæld",
+    "Dermed",
+    "I praksis",
+    "Desuden",
+    "Ifølge aktindsigten",
+    "Efter planen",
+    "Indtil videre",
+    "På den baggrund",
+    "I mellemtiden",
+    "Som udgangspunkt",
+    "Ifølge leverandøren",
+    "Derfor",
+    "Omvendt",
+    "I sidste ende",
+    "Ikke desto mindre",
+    "Hidtil",
+]
 NOUNS = [
-    "løsning", "kontrakt", "leverandør", "aftale", "system", "platform", "borger",
-    "medarbejder", "forvaltning", "kommune", "region", "udbud", "tilbud", "pris",
-    "budget", "besparelse", "omkostning", "gevinst", "risiko", "sårbarhed",
-    "angreb", "hændelse", "nedbrud", "opdatering", "version", "licens", "server",
-    "netværk", "database", "integration", "snitflade", "data", "oplysning",
-    "samtykke", "hjemmel", "lovgivning", "vejledning", "retningslinje", "krav",
-    "specifikation", "tidsplan", "forsinkelse", "milepæl", "styregruppe",
-    "projektleder", "konsulent", "rådgiver", "arkitektur", "infrastruktur",
-    "sikkerhed", "beredskab", "test", "pilotprojekt", "udrulning", "drift",
-    "support", "brugerflade", "selvbetjening", "ansøgning", "sagsbehandling",
-    "afgørelse", "klage", "tilsyn", "kontrol", "revision", "rapport", "analyse",
-    "undersøgelse", "evaluering", "strategi", "handleplan", "målsætning",
-    "økonomi", "udgift", "merudgift", "millionbeløb", "bevilling", "pulje",
-    "kompetence", "uddannelse", "rekruttering", "mangel", "udfordring",
-    "mulighed", "fordel", "ulempe", "erfaring", "praksis", "kultur", "ledelse",
-    "beslutning", "forhandling", "dialog", "samarbejde", "partnerskab",
-    "fællesskab", "løft", "indsats", "ændring", "omlægning", "overgang",
-    "skift", "migrering", "lukning", "nedlukning", "genopretning", "backup",
+    "løsning",
+    "kontrakt",
+    "leverandør",
+    "aftale",
+    "system",
+    "platform",
+    "borger",
+    "medarbejder",
+    "forvaltning",
+    "kommune",
+    "region",
+    "udbud",
+    "tilbud",
+    "pris",
+    "budget",
+    "besparelse",
+    "omkostning",
+    "gevinst",
+    "risiko",
+    "sårbarhed",
+    "angreb",
+    "hændelse",
+    "nedbrud",
+    "opdatering",
+    "version",
+    "licens",
+    "server",
+    "netværk",
+    "database",
+    "integration",
+    "snitflade",
+    "data",
+    "oplysning",
+    "samtykke",
+    "hjemmel",
+    "lovgivning",
+    "vejledning",
+    "retningslinje",
+    "krav",
+    "specifikation",
+    "tidsplan",
+    "forsinkelse",
+    "milepæl",
+    "styregruppe",
+    "projektleder",
+    "konsulent",
+    "rådgiver",
+    "arkitektur",
+    "infrastruktur",
+    "sikkerhed",
+    "beredskab",
+    "test",
+    "pilotprojekt",
+    "udrulning",
+    "drift",
+    "support",
+    "brugerflade",
+    "selvbetjening",
+    "ansøgning",
+    "sagsbehandling",
+    "afgørelse",
+    "klage",
+    "tilsyn",
+    "kontrol",
+    "revision",
+    "rapport",
+    "analyse",
+    "undersøgelse",
+    "evaluering",
+    "strategi",
+    "handleplan",
+    "målsætning",
+    "økonomi",
+    "udgift",
+    "merudgift",
+    "millionbeløb",
+    "bevilling",
+    "pulje",
+    "kompetence",
+    "uddannelse",
+    "rekruttering",
+    "mangel",
+    "udfordring",
+    "mulighed",
+    "fordel",
+    "ulempe",
+    "erfaring",
+    "praksis",
+    "kultur",
+    "ledelse",
+    "beslutning",
+    "forhandling",
+    "dialog",
+    "samarbejde",
+    "partnerskab",
+    "fællesskab",
+    "løft",
+    "indsats",
+    "ændring",
+    "omlægning",
+    "overgang",
+    "skift",
+    "migrering",
+    "lukning",
+    "nedlukning",
+    "genopretning",
+    "backup",
 ]
 ADJECTIVES = [
-    "ny", "gammel", "fælleskommunal", "digital", "offentlig", "kommunal",
-    "regional", "statslig", "privat", "sikker", "usikker", "stabil", "ustabil",
-    "dyr", "billig", "effektiv", "ineffektiv", "forsinket", "fremtidig",
-    "nuværende", "tidligere", "kritisk", "alvorlig", "omfattende", "begrænset",
-    "markant", "betydelig", "væsentlig", "tydelig", "uklar", "fleksibel",
-    "moderne", "forældet", "robust", "sårbar", "åben", "lukket", "central",
-    "decentral", "lokal", "national", "europæisk", "grøn", "bæredygtig",
-    "brugervenlig", "besværlig", "automatisk", "manuel", "midlertidig",
-    "permanent", "økonomisk", "juridisk", "teknisk", "organisatorisk", "praktisk",
-    "politisk", "strategisk", "operationel", "nødvendig", "overflødig", "særlig",
+    "ny",
+    "gammel",
+    "fælleskommunal",
+    "digital",
+    "offentlig",
+    "kommunal",
+    "regional",
+    "statslig",
+    "privat",
+    "sikker",
+    "usikker",
+    "stabil",
+    "ustabil",
+    "dyr",
+    "billig",
+    "effektiv",
+    "ineffektiv",
+    "forsinket",
+    "fremtidig",
+    "nuværende",
+    "tidligere",
+    "kritisk",
+    "alvorlig",
+    "omfattende",
+    "begrænset",
+    "markant",
+    "betydelig",
+    "væsentlig",
+    "tydelig",
+    "uklar",
+    "fleksibel",
+    "moderne",
+    "forældet",
+    "robust",
+    "sårbar",
+    "åben",
+    "lukket",
+    "central",
+    "decentral",
+    "lokal",
+    "national",
+    "europæisk",
+    "grøn",
+    "bæredygtig",
+    "brugervenlig",
+    "besværlig",
+    "automatisk",
+    "manuel",
+    "midlertidig",
+    "permanent",
+    "økonomisk",
+    "juridisk",
+    "teknisk",
+    "organisatorisk",
+    "praktisk",
+    "politisk",
+    "strategisk",
+    "operationel",
+    "nødvendig",
+    "overflødig",
+    "særlig",
 ]
 VERBS = [
-    "viser", "betyder", "kræver", "koster", "sparer", "giver", "tager", "får",
-    "bliver", "gør", "siger", "mener", "vurderer", "forventer", "oplyser",
-    "bekræfter", "afviser", "kritiserer", "anbefaler", "foreslår", "beslutter",
-    "vælger", "køber", "sælger", "leverer", "udvikler", "tester", "drifter",
-    "understøtter", "erstatter", "udskifter", "forbedrer", "forværrer", "øger",
-    "mindsker", "reducerer", "sikrer", "beskytter", "overvåger", "registrerer",
-    "behandler", "deler", "indsamler", "sletter", "gemmer", "arkiverer",
-    "håndterer", "prioriterer", "udsætter", "fremskynder", "forlænger",
+    "viser",
+    "betyder",
+    "kræver",
+    "koster",
+    "sparer",
+    "giver",
+    "tager",
+    "får",
+    "bliver",
+    "gør",
+    "siger",
+    "mener",
+    "vurderer",
+    "forventer",
+    "oplyser",
+    "bekræfter",
+    "afviser",
+    "kritiserer",
+    "anbefaler",
+    "foreslår",
+    "beslutter",
+    "vælger",
+    "køber",
+    "sælger",
+    "leverer",
+    "udvikler",
+    "tester",
+    "drifter",
+    "understøtter",
+    "erstatter",
+    "udskifter",
+    "forbedrer",
+    "forværrer",
+    "øger",
+    "mindsker",
+    "reducerer",
+    "sikrer",
+    "beskytter",
+    "overvåger",
+    "registrerer",
+    "behandler",
+    "deler",
+    "indsamler",
+    "sletter",
+    "gemmer",
+    "arkiverer",
+    "håndterer",
+    "prioriterer",
+    "udsætter",
+    "fremskynder",
+    "forlænger",
 ]
 FILLER = [
-    "og", "men", "eller", "for", "at", "der", "som", "det", "den", "de", "en",
-    "et", "i", "på", "med", "til", "fra", "af", "om", "over", "under", "efter",
-    "før", "mod", "hos", "ved", "uden", "også", "ikke", "kun", "allerede",
-    "stadig", "endnu", "måske", "nok", "især", "først", "senere", "nu", "her",
-    "der", "både", "hverken", "mere", "mindre", "meget", "lidt", "flere", "få",
-    "alle", "nogle", "ingen", "hver", "sådan", "så", "når", "hvis", "fordi",
-    "selvom", "mens", "hvor", "hvordan", "hvorfor", "næste", "sidste", "år",
-    "måneder", "uger", "dage", "gang", "tid", "del", "sted", "måde", "grund",
+    "og",
+    "men",
+    "eller",
+    "for",
+    "at",
+    "der",
+    "som",
+    "det",
+    "den",
+    "de",
+    "en",
+    "et",
+    "i",
+    "på",
+    "med",
+    "til",
+    "fra",
+    "af",
+    "om",
+    "over",
+    "under",
+    "efter",
+    "før",
+    "mod",
+    "hos",
+    "ved",
+    "uden",
+    "også",
+    "ikke",
+    "kun",
+    "allerede",
+    "stadig",
+    "endnu",
+    "måske",
+    "nok",
+    "især",
+    "først",
+    "senere",
+    "nu",
+    "her",
+    "der",
+    "både",
+    "hverken",
+    "mere",
+    "mindre",
+    "meget",
+    "lidt",
+    "flere",
+    "få",
+    "alle",
+    "nogle",
+    "ingen",
+    "hver",
+    "sådan",
+    "så",
+    "når",
+    "hvis",
+    "fordi",
+    "selvom",
+    "mens",
+    "hvor",
+    "hvordan",
+    "hvorfor",
+    "næste",
+    "sidste",
+    "år",
+    "måneder",
+    "uger",
+    "dage",
+    "gang",
+    "tid",
+    "del",
+    "sted",
+    "måde",
+    "grund",
 ]
 FIRST_PERSON = [
     "Vi har brug for en løsning, der virker fra dag ét",
@@ -251,30 +1005,83 @@ FIRST_PERSON = [
     "Økonomien hænger ikke sammen, hvis vi fortsætter sådan",
     "Vi glæder os til at komme i gang",
 ]
-LINK_TEXTS = ["rapporten", "aftalen", "pressemeddelelsen", "afgørelsen",
-              "udbudsmaterialet", "vejledningen", "analysen", "strategien",
-              "høringssvaret", "referatet", "her", "kommunens hjemmeside",
-              "Datatilsynets udtalelse", "svaret fra ministeren"]
-LINK_HOSTS = ["https://www.kl.dk", "https://digst.dk", "https://www.datatilsynet.dk",
-              "https://www.kombit.dk", "https://www.ft.dk", "https://www.example.dk",
-              "https://www.retsinformation.dk", "https://www.udbud.dk",
-              "https://www.rigsrevisionen.dk", "https://www.sikkerdigital.dk"]
+LINK_TEXTS = [
+    "rapporten",
+    "aftalen",
+    "pressemeddelelsen",
+    "afgørelsen",
+    "udbudsmaterialet",
+    "vejledningen",
+    "analysen",
+    "strategien",
+    "høringssvaret",
+    "referatet",
+    "her",
+    "kommunens hjemmeside",
+    "Datatilsynets udtalelse",
+    "svaret fra ministeren",
+]
+LINK_HOSTS = [
+    "https://www.kl.dk",
+    "https://digst.dk",
+    "https://www.datatilsynet.dk",
+    "https://www.kombit.dk",
+    "https://www.ft.dk",
+    "https://www.example.dk",
+    "https://www.retsinformation.dk",
+    "https://www.udbud.dk",
+    "https://www.rigsrevisionen.dk",
+    "https://www.sikkerdigital.dk",
+]
 CODE_SNIPPETS = [
-    ("yaml", "udbud:\n  kommune: {m}\n  leverandør: {v}\n  værdi_mio_kr: {n}\n  frist: 2024-03-01\n"),
-    ("powershell", "Get-ADUser -Filter * -SearchBase \"OU=Brugere,DC={ms},DC=local\" |\n  Where-Object {{ $_.Enabled -eq $false }} |\n  Measure-Object\n"),
-    ("sql", "SELECT forvaltning, COUNT(*) AS sager\nFROM esdh_sager\nWHERE oprettet >= '2023-01-01'\nGROUP BY forvaltning\nORDER BY sager DESC;\n"),
-    ("json", "{{\n  \"kommune\": \"{m}\",\n  \"system\": \"{s}\",\n  \"status\": \"i drift\",\n  \"brugere\": {n}00\n}}\n"),
-    ("bash", "# tjek certifikatets udløbsdato\nopenssl s_client -connect selvbetjening.{ms}.dk:443 </dev/null 2>/dev/null \\\n  | openssl x509 -noout -enddate\n"),
+    (
+        "yaml",
+        "udbud:\n  kommune: {m}\n  leverandør: {v}\n  værdi_mio_kr: {n}\n  frist: 2024-03-01\n",
+    ),
+    (
+        "powershell",
+        'Get-ADUser -Filter * -SearchBase "OU=Brugere,DC={ms},DC=local" |\n  Where-Object {{ $_.Enabled -eq $false }} |\n  Measure-Object\n',
+    ),
+    (
+        "sql",
+        "SELECT forvaltning, COUNT(*) AS sager\nFROM esdh_sager\nWHERE oprettet >= '2023-01-01'\nGROUP BY forvaltning\nORDER BY sager DESC;\n",
+    ),
+    (
+        "json",
+        '{{\n  "kommune": "{m}",\n  "system": "{s}",\n  "status": "i drift",\n  "brugere": {n}00\n}}\n',
+    ),
+    (
+        "bash",
+        "# tjek certifikatets udløbsdato\nopenssl s_client -connect selvbetjening.{ms}.dk:443 </dev/null 2>/dev/null \\\n  | openssl x509 -noout -enddate\n",
+    ),
     ("", "Fejl 0x80070005: Adgang nægtet\nKontakt servicedesken på lokalnummer 4{n}\n"),
 ]
 
 AUTHOR_NAMES = [
-    "Anne Kjærgaard", "Søren Østergaard", "Mette Bæk", "Lars Møller",
-    "Hanne Lund", "Jørgen Dahl", "Birgitte Ågård", "Mads Holm",
-    "Signe Nørgaard", "Rasmus Bruun", "Louise Skovgård", "Bjørn Frølich",
-    "Karen Højer", "Thomas Andersen", "Ida Jæger", "Jens Løkke",
-    "Pernille Winther", "Kasper Brøndum", "Maja Krogh", "Niels Mølgaard",
-    "Lærke Thygesen", "Frederik Ravn", "Åse Sønderby", "Christian Vestergaard",
+    "Anne Kjærgaard",
+    "Søren Østergaard",
+    "Mette Bæk",
+    "Lars Møller",
+    "Hanne Lund",
+    "Jørgen Dahl",
+    "Birgitte Ågård",
+    "Mads Holm",
+    "Signe Nørgaard",
+    "Rasmus Bruun",
+    "Louise Skovgård",
+    "Bjørn Frølich",
+    "Karen Højer",
+    "Thomas Andersen",
+    "Ida Jæger",
+    "Jens Løkke",
+    "Pernille Winther",
+    "Kasper Brøndum",
+    "Maja Krogh",
+    "Niels Mølgaard",
+    "Lærke Thygesen",
+    "Frederik Ravn",
+    "Åse Sønderby",
+    "Christian Vestergaard",
     "Camilla Fjord",
 ]
 
@@ -282,10 +1089,29 @@ AUTHOR_NAMES = [
 # Helpers
 # --------------------------------------------------------------------------
 
-_TRANSLIT = str.maketrans({
-    "æ": "ae", "ø": "oe", "å": "aa", "é": "e", "è": "e", "ü": "u", "ö": "oe",
-    "ä": "ae", "&": " og ", "»": "", "«": "", "\"": "", "'": "",
-})
+_TRANSLIT = str.maketrans(
+    {
+        "æ": "ae",
+        "ø": "oe",
+        "å": "aa",
+        "é": "e",
+        "è": "e",
+        "ü": "u",
+        "ö": "oe",
+        "ä": "ae",
+        "&": " og ",
+        "»": "",
+        "«": "",
+        '"': "",
+        "'": "",
+    }
+)
+
+
+def url_keys(title: str) -> set[str]:
+    """The slugs a generator may make of `title`: ours, and one that drops the comma in
+    "5,6" (python-slugify, kommunenyt), so that two titles never share a URL anywhere."""
+    return {slugify(title), slugify(re.sub(r"(?<=\d),(?=\d)", "", title))}
 
 
 def slugify(text: str, maxlen: int = 80) -> str:
@@ -308,14 +1134,18 @@ def slugify(text: str, maxlen: int = 80) -> str:
 
 
 _YAML_SPECIAL = set(":#&*!|>'\"%@`{}[]")
-_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
-               "ja", "nej"}
+_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "ja", "nej"}
 
 
 def yq(s: str) -> str:
     """YAML scalar: plain when safe, else single- or double-quoted."""
-    if (s and s == s.strip() and not (_YAML_SPECIAL & set(s))
-            and s[0] not in "-+.,?0123456789" and s.lower() not in _YAML_WORDS):
+    if (
+        s
+        and s == s.strip()
+        and not (_YAML_SPECIAL & set(s))
+        and s[0] not in "-+.,?0123456789"
+        and s.lower() not in _YAML_WORDS
+    ):
         return s
     if '"' in s and "'" not in s:
         return "'" + s + "'"
@@ -349,6 +1179,7 @@ SPAN_DAYS = 8 * 365
 # --------------------------------------------------------------------------
 # Article generation
 # --------------------------------------------------------------------------
+
 
 class Gen:
     """Draws everything for one article from one RNG.
@@ -391,12 +1222,16 @@ class Gen:
         s, t = pick(SYSTEMS), pick(TOPICS)
         n = self.number()
         q = pick(FIRST_PERSON)
+
         def r_adj():
             return pick(ADJECTIVES)
+
         def r_region():
             return pick(REGIONS)
+
         def r_org():
             return pick(ORGS)
+
         k = ri(0, 29)
         if k == 0:
             return f"{m} vælger {v} til nyt {s}"
@@ -405,7 +1240,7 @@ class Gen:
         if k == 2:
             return f"Ransomware rammer {m} Kommune: {pick(SYSTEMS_DEF)} er nede"
         if k == 3:
-            return f"\"{q}\": {m} dropper {s}"
+            return f'"{q}": {m} dropper {s}'
         if k == 4:
             return f"Datatilsynet kritiserer {m} for {pick(NOUNS)}er om {t}"
         if k == 5:
@@ -463,23 +1298,34 @@ class Gen:
         r, pick, ri = self.r, self.pick, self.ri
         k = ri(0, 8 - 1)
         if k < 3:
-            parts = [pick(SUBJECTS), pick(MODALS), pick(INFINITIVES),
-                     pick(SYSTEMS_DEF), pick(ADVERBIALS)]
+            parts = [
+                pick(SUBJECTS),
+                pick(MODALS),
+                pick(INFINITIVES),
+                pick(SYSTEMS_DEF),
+                pick(ADVERBIALS),
+            ]
             if r.random() < 0.3:
                 parts.insert(0, pick(CONNECTORS) + " " + parts.pop(0).lower())
             s = " ".join(parts)
         elif k < 5:
             ws = r.choices(FILLER, k=ri(3, 7))
-            s = (f"{pick(CONNECTORS)} {pick(VERBS)} {pick(ADJECTIVES)} "
-                 f"{pick(NOUNS)} {' '.join(ws)} {pick(NOUNS)}")
+            s = (
+                f"{pick(CONNECTORS)} {pick(VERBS)} {pick(ADJECTIVES)} "
+                f"{pick(NOUNS)} {' '.join(ws)} {pick(NOUNS)}"
+            )
         elif k == 5:
-            s = (f"Ifølge {pick(ORGS)} {pick(VERBS)} den {pick(ADJECTIVES)}e "
-                 f"{pick(NOUNS)}, at {self.muni()} Kommune {pick(MODALS)} "
-                 f"{pick(INFINITIVES)} {pick(SYSTEMS_DEF)}")
+            s = (
+                f"Ifølge {pick(ORGS)} {pick(VERBS)} den {pick(ADJECTIVES)}e "
+                f"{pick(NOUNS)}, at {self.muni()} Kommune {pick(MODALS)} "
+                f"{pick(INFINITIVES)} {pick(SYSTEMS_DEF)}"
+            )
         elif k == 6:
-            s = (f"Det {pick(VERBS)} {pick(FILLER)} {self.number()} mio. kr., "
-                 f"og {pick(SUBJECTS).lower()} {pick(MODALS)} "
-                 f"{pick(INFINITIVES)} {pick(NOUNS)}en {pick(ADVERBIALS)}")
+            s = (
+                f"Det {pick(VERBS)} {pick(FILLER)} {self.number()} mio. kr., "
+                f"og {pick(SUBJECTS).lower()} {pick(MODALS)} "
+                f"{pick(INFINITIVES)} {pick(NOUNS)}en {pick(ADVERBIALS)}"
+            )
         else:
             ws = r.choices(NOUNS + ADJECTIVES + FILLER + VERBS, k=ri(6, 14))
             s = pick(SUBJECTS) + " " + " ".join(ws)
@@ -518,8 +1364,9 @@ class Gen:
         _r, pick, ri = self.r, self.pick, self.ri
         items = []
         for _ in range(ri(3, 6)):
-            items.append(f"- {pick(INFINITIVES).capitalize()} {pick(SYSTEMS_DEF)} "
-                         f"{pick(ADVERBIALS)}")
+            items.append(
+                f"- {pick(INFINITIVES).capitalize()} {pick(SYSTEMS_DEF)} {pick(ADVERBIALS)}"
+            )
         intro = f"{pick(CONNECTORS)} omfatter planen blandt andet:"
         text = intro + "\n\n" + "\n".join(items)
         return text, text.count(" ")
@@ -536,8 +1383,7 @@ class Gen:
         _r, pick, ri = self.r, self.pick, self.ri
         lang, tpl = pick(CODE_SNIPPETS)
         m = self.muni()
-        body = tpl.format(m=m, ms=slugify(m), v=pick(VENDORS),
-                          s=pick(SYSTEMS), n=ri(10, 99))
+        body = tpl.format(m=m, ms=slugify(m), v=pick(VENDORS), s=pick(SYSTEMS), n=ri(10, 99))
         intro = "Konfigurationen ser i forenklet form sådan ud:"
         text = f"{intro}\n\n```{lang}\n{body}```"
         return text, text.count(" ") + 8
@@ -608,8 +1454,9 @@ class Gen:
 def make_article(seed: int, i: int) -> dict:
     rng = random.Random(seed * 1_000_003 + i)
     g = Gen(rng)
-    when = START + dt.timedelta(days=rng.randrange(SPAN_DAYS),
-                                hours=rng.randint(6, 21), minutes=rng.randrange(60))
+    when = START + dt.timedelta(
+        days=rng.randrange(SPAN_DAYS), hours=rng.randint(6, 21), minutes=rng.randrange(60)
+    )
     a = {
         "title": g.title(),
         "date": when,
@@ -650,14 +1497,13 @@ def make_article(seed: int, i: int) -> dict:
 # Writers
 # --------------------------------------------------------------------------
 
+
 def yaml_list(key: str, items: list[str]) -> str:
     return key + ":\n" + "".join(f"  - {yq(x)}\n" for x in items)
 
 
 def render_native(a: dict) -> str:
-    out = ["---\n",
-           f"title: {yq(a['title'])}\n",
-           f"date: {iso(a['date'])}\n"]
+    out = ["---\n", f"title: {yq(a['title'])}\n", f"date: {iso(a['date'])}\n"]
     if a["updated"] is not None:
         out.append(f"updated: {iso(a['updated'])}\n")
     out.append(f"lead: {yq(a['lead'])}\n")
@@ -674,8 +1520,7 @@ def render_native(a: dict) -> str:
 
 
 def render_pelican(a: dict) -> str:
-    out = [f"Title: {a['title']}\n",
-           f"Date: {iso(a['date'])}\n"]
+    out = [f"Title: {a['title']}\n", f"Date: {iso(a['date'])}\n"]
     if a["updated"] is not None:
         out.append(f"Modified: {iso(a['updated'])}\n")
     out.append(f"Category: {a['section']}\n")
@@ -691,9 +1536,7 @@ def render_pelican(a: dict) -> str:
 
 
 def render_hugo(a: dict) -> str:
-    out = ["---\n",
-           f"title: {yq(a['title'])}\n",
-           f"date: {iso(a['date'])}\n"]
+    out = ["---\n", f"title: {yq(a['title'])}\n", f"date: {iso(a['date'])}\n"]
     if a["updated"] is not None:
         out.append(f"lastmod: {iso(a['updated'])}\n")
     out.append(f"summary: {yq(a['lead'])}\n")
@@ -730,8 +1573,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--format", choices=sorted(FORMATS), default="native")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--force", action="store_true",
-                   help="delete an existing content tree under --out first")
+    p.add_argument(
+        "--force", action="store_true", help="delete an existing content tree under --out first"
+    )
     args = p.parse_args(argv)
     t0 = time.perf_counter()
 
@@ -753,7 +1597,7 @@ def main(argv: list[str] | None = None) -> int:
         # Titles come from templates, so some repeat.  Re-draw a repeated title
         # from a side RNG (still deterministic: depends on seed, i and order).
         tries = 0
-        while slugify(a["title"]) in used and tries < 50:
+        while url_keys(a["title"]) & used and tries < 50:
             tries += 1
             a["title"] = Gen(random.Random(f"{args.seed}:{i}:{tries}")).title()
         title_slug = slugify(a["title"])
@@ -766,7 +1610,7 @@ def main(argv: list[str] | None = None) -> int:
         if slug != title_slug:
             a["custom_slug"] = True  # native must then carry it explicitly
         used.add(slug)
-        used.add(title_slug)
+        used.update(url_keys(a["title"]))
         a["slug"] = slug
         total_words += a["words"]
         drafts += a["draft"]
@@ -774,16 +1618,17 @@ def main(argv: list[str] | None = None) -> int:
         if ydir not in made_dirs:
             os.makedirs(ydir, exist_ok=True)
             made_dirs.add(ydir)
-        with open(os.path.join(ydir, slug + ".md"), "w", encoding="utf-8",
-                  newline="\n") as f:
+        with open(os.path.join(ydir, slug + ".md"), "w", encoding="utf-8", newline="\n") as f:
             f.write(render(a))
 
-    with open(os.path.join(args.out, "authors.yaml"), "w", encoding="utf-8",
-              newline="\n") as f:
+    with open(os.path.join(args.out, "authors.yaml"), "w", encoding="utf-8", newline="\n") as f:
         f.write(authors_yaml())
     dt_s = time.perf_counter() - t0
-    print(f"wrote {args.n} articles ({args.format}) to {root}: ~{total_words} words, "
-          f"{drafts} drafts, {len(TAG_POOL)} tags in pool, {dt_s:.2f}s", file=sys.stderr)
+    print(
+        f"wrote {args.n} articles ({args.format}) to {root}: ~{total_words} words, "
+        f"{drafts} drafts, {len(TAG_POOL)} tags in pool, {dt_s:.2f}s",
+        file=sys.stderr,
+    )
     return 0
 
 
