@@ -25,6 +25,7 @@ import os
 import posixpath
 import shutil
 import signal
+import stat
 import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -89,6 +90,9 @@ class OutputWriter:
         base = None
         if self._reuse_spare and self.output_dir.is_dir() and self.spare.is_dir():
             base = _spare_files(self.spare)
+        folders = _folders_of(base) if base is not None else set()
+        if base is not None and not _real_folders(self.spare, folders):
+            base = None  # a folder replaced by a link could lead a write out of the site
         if base is None:
             shutil.rmtree(self.spare, ignore_errors=True)
             self.staging.mkdir()
@@ -96,11 +100,7 @@ class OutputWriter:
         # Renamed first: if this build dies, the folder is a stale staging folder and goes.
         os.rename(self.spare, self.staging)
         self._base = base
-        for key in base:
-            folder = posixpath.dirname(key)
-            while folder not in self._dirs:
-                self._dirs.add(folder)
-                folder = posixpath.dirname(folder)
+        self._dirs = folders
 
     def _target(self, rel: PurePosixPath) -> str:
         key = rel.as_posix()
@@ -153,8 +153,8 @@ class OutputWriter:
         key = rel.as_posix()
         old = f"{self.output_dir}/{key}"
         with contextlib.suppress(OSError):
-            stat = os.stat(old)
-            if stat.st_size == len(data) and _read(old) == data:
+            info = os.stat(old)
+            if info.st_size == len(data) and _read(old) == data:
                 self._placed(key, lambda target: _place_link(old, target))
                 return False
         with _disk_errors(rel):
@@ -313,6 +313,22 @@ def _folders_of(keys: set[str]) -> set[str]:
             folders.add(folder)
             folder = posixpath.dirname(folder)
     return folders
+
+
+def _real_folders(root: Path, folders: set[str]) -> bool:
+    """Every one of `folders` under `root` is a folder of its own, not a link (or missing)."""
+    for folder in folders:
+        if not folder:
+            continue
+        try:
+            mode = os.lstat(f"{root}/{folder}").st_mode
+        except FileNotFoundError:
+            continue  # made again when needed
+        except OSError:
+            return False
+        if not stat.S_ISDIR(mode):
+            return False
+    return True
 
 
 def _walk_files(root: str) -> list[tuple[str, bool]]:

@@ -109,3 +109,19 @@ def test_a_build_without_cache_starts_from_an_empty_folder(site, tmp_path):
     config = load_config(site.root)
     build(config, BuildOptions(site.output, now=NOW, cache=False))
     assert snapshot(site.output) == cold(site, tmp_path / "cold")
+
+
+def test_a_folder_of_the_spare_replaced_by_a_link_never_leads_a_write_outside(site, tmp_path):
+    two_articles(site)
+    site.build()
+    rebuild_with_a_change(site)
+    outside = tmp_path / "udenfor"
+    outside.mkdir()
+    folder = spare_of(site) / "artikel/anden"
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    folder.symlink_to(outside, target_is_directory=True)
+    rebuild_with_a_change(site, "Igen.\n")
+    assert list(outside.iterdir()) == []
+    assert snapshot(site.output) == cold(site, tmp_path / "cold")
