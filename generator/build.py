@@ -5,16 +5,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from generator import sources
-from generator.cache import BuildCache, CacheIndex, OutputRecord, code_version, digest
+from generator.articles import (
+    CanonicalNames,
+    LinkLookups,
+    LinkTargets,
+    check_unique_slugs,
+    is_published,
+    make_article,
+    make_page,
+    render_body,
+    static_files,
+)
+from generator.cache import BuildCache, CacheIndex, OutputRecord, code_version
 from generator.config import SiteConfig
-from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
-from generator.deps import Signatures, library_uses, with_bodies
+from generator.content import ArticleMeta, PageMeta, load_authors
+from generator.deps import Signatures, with_bodies
 from generator.errors import Problem, ProblemList, SiteError
 from generator.feeds import render_feed
 from generator.images import ImageSet, prepare_images, responsive_html, srcset
@@ -28,20 +39,19 @@ from generator.keys import (
     quick_key,
     settings_key,
 )
-from generator.library import Library, build_library, canonical_names
-from generator.markdown_render import LinkContext, MarkdownRenderer, line_of
+from generator.library import Library, build_library
+from generator.markdown_render import MarkdownRenderer
 from generator.model import Article, Page
-from generator.outputs import intact, write_outputs
+from generator.outputs import write_outputs
 from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
-from generator.reader import discover, split_source
 from generator.render import make_environment, render_template
+from generator.reuse import job_signatures, output_intact, reusable_signatures
 from generator.search import SearchIndex, update_index
 from generator.seo import article_ld, render_data, website_ld
-from generator.slugs import slugify
 from generator.sources import source_stats
 from generator.theme import template_dirs, template_texts
 from generator.urls import Links, UnsafePath, output_path, url_of
-from generator.writer import MANIFEST, OutputWriter
+from generator.writer import OutputWriter
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".kommunenyt-cache"
@@ -99,7 +109,7 @@ def build(
             and last[0]
             and clock_still_valid(last[1], now)
             and last[0] == quick_key(settings, checked_against, source_stats(config), config)
-            and _output_intact(options.output_dir, cache.index)
+            and output_intact(options.output_dir, cache.index)
         ):
             return _unchanged(report, cache.index)  # not a file read: all is as last time
         problems = ProblemList()
@@ -127,7 +137,7 @@ def build(
         report.articles,
         report.pages,
     ]
-    if inputs == cache.index.inputs_key and _output_intact(options.output_dir, cache.index):
+    if inputs == cache.index.inputs_key and output_intact(options.output_dir, cache.index):
         if cache.index.quick != quick:  # the next build may then skip reading too
             cache.save(dataclasses.replace(cache.index, sources=read.records, quick=quick))
         return _unchanged(report, cache.index)  # the output is already this build's output
@@ -146,8 +156,8 @@ def build(
         jobs = plan_site(config, library, [*statics, *images.files], theme_assets(config))
         check_banners(config)
         targets = [job_target(job) for job in jobs]
-        reusable = _reusable_signatures(cards, cache.index, read.digests, library)
-        signatures, sign = _signatures(
+        reusable = reusable_signatures(cards, cache.index, read.digests, library)
+        signatures, sign = job_signatures(
             jobs,
             targets,
             config,
@@ -224,13 +234,6 @@ def _unchanged(report: BuildReport, index: CacheIndex) -> BuildReport:
     return report
 
 
-def _output_intact(output_dir: Path, index: CacheIndex) -> bool:
-    """The output folder holds exactly the files the last build wrote, untouched."""
-    if not index.outputs or not (output_dir / MANIFEST).is_file():
-        return False
-    return all(intact(output_dir, target, record) for target, record in index.outputs.items())
-
-
 def _bodies(
     config: SiteConfig,
     links: Links,
@@ -270,270 +273,6 @@ def _bodies(
     articles = [make_article(m, bodies.html.get(m.source.path, ""), names) for m in published]
     pages = [make_page(p, bodies.html[p.source.path]) for p in read.pages]
     return articles, pages, bodies, [p for p in problems if p.severity == "warning"]
-
-
-@dataclass(frozen=True)
-class ReusableSignatures:
-    """Only article bodies changed since the last build: its signatures still hold for
-    every file that shows none of the changed bodies (see keys.front_matter_digests)."""
-
-    previous: Mapping[str, OutputRecord]  # target → record of the last build
-    changed_bodies: frozenset[str]  # slugs of the articles whose file changed
-
-
-def _reusable_signatures(
-    cards: str, index: CacheIndex, digests: Mapping[str, str], library: Library
-) -> ReusableSignatures | None:
-    if not index.outputs or cards != index.cards_key:
-        return None
-    changed = frozenset(
-        a.slug
-        for a in library.articles
-        if index.sources.get(a.source.as_posix(), {}).get("digest")
-        != digests.get(a.source.as_posix())
-    )
-    return ReusableSignatures(index.outputs, changed)
-
-
-def _signatures(
-    jobs: list[Job],
-    targets: list[PurePosixPath],
-    config: SiteConfig,
-    texts: list[str],
-    bodies: sources.Bodies,
-    library: Library,
-    clock: str,
-    include_drafts: bool,
-    reusable: ReusableSignatures | None,
-    previous: Mapping[str, OutputRecord],
-) -> tuple[list[str | None], Callable[[int], str]]:
-    """Per job, a digest of everything its file is made from (generator.deps), and the
-    function that computes one. With no previous build to compare with (a cold build) the
-    list is all None: each signature is computed where its file is rendered, in parallel."""
-    paths = {a.slug: config.site_dir / a.source for a in library.articles}
-
-    def body_digest(article: Article) -> str:
-        return bodies.digests[paths[article.slug]]
-
-    signatures = Signatures(config.feed_items, library_uses(texts), body_digest)
-    signatures.start(library.articles)
-
-    def sign(index: int) -> str:
-        job = jobs[index]
-        # The clock decides the news sitemap, and in previews the "scheduled" badges.
-        extra = clock if include_drafts or isinstance(job, DataJob) else ""
-        return digest(repr((signatures.job(job), extra)))
-
-    if not previous:
-        return [None] * len(jobs), sign
-    result: list[str | None] = []
-    for index, (job, target) in enumerate(zip(jobs, targets, strict=True)):
-        if reusable is not None and not isinstance(job, CopyJob):  # copies: by their stat
-            old = reusable.previous.get(target.as_posix())
-            shown = Signatures.bodies_shown(job, config.feed_items)
-            if old is not None and not shown & reusable.changed_bodies:
-                result.append(old.signature)
-                continue
-        result.append(sign(index))
-    return result, sign
-
-
-def read_sources(
-    config: SiteConfig, authors: dict | None, problems: ProblemList
-) -> tuple[list[ArticleMeta], list[PageMeta]]:
-    """Read and validate every article and page; problems are collected, not raised."""
-    articles, pages = [], []
-    content = config.content_dir
-    for path in discover(content / "articles", "**/*.md", config.site_dir, problems):
-        source = split_source(path, config.site_dir, problems)
-        meta = source and article_meta(source, config, authors, problems)
-        if meta:
-            articles.append(meta)
-    for path in discover(content / "pages", "*.md", config.site_dir, problems):
-        source = split_source(path, config.site_dir, problems)
-        meta = source and page_meta(source, problems, config)
-        if meta:
-            pages.append(meta)
-    return articles, pages
-
-
-def is_published(meta: ArticleMeta, now: dt.datetime) -> bool:
-    """Drafts never; future articles once a build runs after their date (scheduling)."""
-    return not meta.draft and meta.date <= now
-
-
-def check_unique_slugs(metas: list[ArticleMeta]) -> None:
-    by_slug: dict[str, ArticleMeta] = {}
-    problems = []
-    for meta in metas:
-        other = by_slug.get(meta.slug)
-        if other is not None:
-            problems.append(
-                Problem(
-                    meta.source.rel,
-                    meta.source.line_of("slug")
-                    if "slug" in meta.source.meta
-                    else meta.source.line_of("title"),
-                    f"this article gets the URL /artikel/{meta.slug}/, like {other.source.rel}",
-                    "give one of them another title or a slug: of its own",
-                )
-            )
-        else:
-            by_slug[meta.slug] = meta
-    if problems:
-        raise SiteError(problems)
-
-
-def render_bodies(
-    config: SiteConfig,
-    links: Links,
-    metas: list[ArticleMeta],
-    page_metas: list[PageMeta],
-    problems: ProblemList,
-) -> tuple[list[Article], list[Page]]:
-    """Markdown → HTML for every article and page, resolving links between them."""
-    targets = LinkTargets.of(config, links, metas, page_metas, static_files(config))
-    renderer = MarkdownRenderer()
-    names = CanonicalNames.of(metas)
-    articles = [
-        make_article(meta, render_body(renderer, targets, meta, problems), names) for meta in metas
-    ]
-    pages = [make_page(p, render_body(renderer, targets, p, problems)) for p in page_metas]
-    return articles, pages
-
-
-@dataclass(frozen=True)
-class LinkTargets:
-    """Where a link in Markdown may lead: other Markdown files and files in content/static/.
-
-    Keys are paths relative to content/ ("articles/2021/navn.md", "static/fil.pdf").
-    """
-
-    content_dir: Path
-    markdown: Mapping[str, str]  # .md path → href
-    static: frozenset[str]  # static paths that exist
-    base_path: str
-
-    @classmethod
-    def of(
-        cls,
-        config: SiteConfig,
-        links: Links,
-        metas: Iterable[ArticleMeta],
-        page_metas: Iterable[PageMeta],
-        statics: Iterable[tuple[str, Path]],
-        rel_of: Callable[[Path], str] | None = None,  # a cache of content_rel
-    ) -> LinkTargets:
-        rel_of = rel_of or (lambda path: content_rel(config.content_dir, path))
-        targets: dict[str, str] = {}
-        for meta in metas:
-            targets[rel_of(meta.source.path)] = f"{links.base_path}artikel/{meta.slug}/"
-        for page in page_metas:
-            targets[rel_of(page.source.path)] = f"{links.base_path}{page.slug}/"
-        statics = frozenset(url for url, _ in statics)
-        return cls(config.content_dir, targets, statics, links.base_path)
-
-    def markdown_href(self, rel: str) -> str | None:
-        return self.markdown.get(rel)
-
-    def static_href(self, rel: str) -> str | None:
-        return self.base_path + rel if rel in self.static else None
-
-
-LinkLookups = dict[tuple[str, str], "str | None"]  # (kind, path) → href; what a body linked to
-
-
-def render_body(
-    renderer: MarkdownRenderer,
-    targets: LinkTargets,
-    meta: ArticleMeta | PageMeta,
-    problems: ProblemList,
-    lookups: LinkLookups | None = None,
-) -> str:
-    """One article's or page's Markdown as HTML; broken links become problems.
-
-    `lookups`, when given, records every link target the body asked about, so a cache can
-    tell whether the body must be rendered again after other files were added or renamed.
-    """
-    source = meta.source
-
-    def recorded(kind: str, find: Callable[[str], str | None]) -> Callable[[str], str | None]:
-        if lookups is None:
-            return find
-
-        def look(rel: str) -> str | None:
-            lookups[(kind, rel)] = href = find(rel)
-            return href
-
-        return look
-
-    context = LinkContext(
-        recorded("md", targets.markdown_href),
-        recorded("static", targets.static_href),
-        content_rel(targets.content_dir, source.path.parent),
-        [],
-    )
-    html = renderer.render(source.body, context)
-    for broken in context.broken:
-        problems.add(
-            source.rel,
-            line_of(source.body, broken, source.body_line),
-            f"the link {broken!r} leads nowhere",
-            "check the file name; link to articles as ../2021/navn.md and to "
-            "files as static/navn.pdf",
-        )
-    return html
-
-
-@dataclass(frozen=True)
-class CanonicalNames:
-    """One spelling per section and tag slug across all articles ("KMD", not "kmd")."""
-
-    sections: Mapping[str, str]
-    tags: Mapping[str, str]
-
-    @classmethod
-    def of(cls, metas: Iterable[ArticleMeta]) -> CanonicalNames:
-        metas = list(metas)
-        return cls(
-            canonical_names(m.section for m in metas),
-            canonical_names(t for m in metas for t in m.tags),
-        )
-
-
-def make_article(meta: ArticleMeta, body_html: str, names: CanonicalNames) -> Article:
-    return Article(
-        source=meta.source.rel,
-        title=meta.title,
-        slug=meta.slug,
-        date=meta.date,
-        body_html=body_html,
-        lead=meta.lead,
-        section=names.sections[slugify(meta.section)],
-        tags=tuple(names.tags[slugify(t)] for t in meta.tags),
-        authors=meta.authors,
-        updated=meta.updated,
-        draft=meta.draft,
-        image=meta.image,
-        image_alt=meta.image_alt,
-        extra=meta.extra,
-        aliases=meta.aliases,
-    )
-
-
-def make_page(meta: PageMeta, body_html: str) -> Page:
-    return Page(
-        meta.source.rel, meta.title, meta.slug, body_html, meta.lead, meta.extra, meta.aliases
-    )
-
-
-def static_files(config: SiteConfig) -> list[tuple[str, Path]]:
-    """content/static/** → static/**, copied as they are."""
-    folder = config.content_dir / "static"
-    problems = ProblemList()
-    files = discover(folder, "**/*", config.site_dir, problems)
-    problems.raise_if_errors()
-    return [(f"static/{p.relative_to(folder).as_posix()}", p) for p in files]
 
 
 def theme_assets(config: SiteConfig) -> list[tuple[str, Path]]:
@@ -623,15 +362,6 @@ def render_job(job: Job, env, config: SiteConfig, links: Links) -> bytes:
     if isinstance(job, DataJob):
         return render_data(job, config, links, env.globals["now"])
     raise TypeError(f"no renderer for {type(job).__name__}")
-
-
-def content_rel(content_dir: Path, path: Path) -> str:
-    """`path` relative to content/, as the links in Markdown are written."""
-    text, folder = str(path), f"{content_dir}/"
-    if text.startswith(folder):  # the usual case, without pathlib's parsing
-        return text[len(folder) :]
-    rel = path.relative_to(content_dir).as_posix()
-    return "" if rel == "." else rel
 
 
 @contextmanager

@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build import (
+from generator.articles import (
     LinkTargets,
-    check_banners,
     check_unique_slugs,
     read_sources,
     render_body,
     static_files,
 )
+from generator.build import check_banners
 from generator.config import load_config
 from generator.content import ArticleMeta, PageMeta, load_authors
 from generator.errors import Problem, ProblemList, SiteError

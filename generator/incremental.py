@@ -26,22 +26,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from generator.build import (
-    CACHE_DIR,
+from generator.articles import (
     CanonicalNames,
     LinkLookups,
     LinkTargets,
-    add_theme_helpers,
-    check_banners,
     check_unique_slugs,
     content_rel,
     is_published,
-    job_target,
     make_article,
     make_page,
     render_body,
-    render_job,
     static_files,
+)
+from generator.build import (
+    CACHE_DIR,
+    add_theme_helpers,
+    check_banners,
+    job_target,
+    render_job,
     theme_assets,
 )
 from generator.config import CONFIG_NAME, SiteConfig, load_config

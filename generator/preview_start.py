@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import sources
-from generator.build import LinkTargets, is_published, render_body
+from generator.articles import LinkTargets, is_published, render_body
 from generator.cache import BuildCache, CacheIndex, code_version
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, load_authors

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.build import CanonicalNames, is_published, make_article, read_sources
+from generator.articles import CanonicalNames, is_published, make_article, read_sources
 from generator.config import SiteConfig
 from generator.content import load_authors
 from generator.errors import Problem, ProblemList, SiteError
