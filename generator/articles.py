@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import sources
+from generator.cache import BuildCache
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, article_meta, page_meta
 from generator.errors import Problem, ProblemList, SiteError
@@ -210,3 +212,40 @@ def content_rel(content_dir: Path, path: Path) -> str:
         return text[len(folder) :]
     rel = path.relative_to(content_dir).as_posix()
     return "" if rel == "." else rel
+
+
+def render_all_bodies(
+    config: SiteConfig,
+    links: Links,
+    shown: list[ArticleMeta],
+    read: sources.ReadResult,
+    cache: BuildCache,
+    statics: Iterable[tuple[str, Path]],
+    jobs: int | None,
+    keep_in_memory: Callable[[ArticleMeta | PageMeta], bool],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[sources.Bodies, list[Problem]]:
+    """Every shown article's and page's body as HTML, through the cache (generator.sources),
+    links resolved against the shown articles, pages and static files: for build and serve."""
+    targets = LinkTargets.of(config, links, shown, read.pages, statics)
+    renderer = MarkdownRenderer()
+    metas = [*shown, *read.pages]
+
+    def render(meta, found: ProblemList, lookups: LinkLookups) -> str:
+        return render_body(renderer, targets, meta, found, lookups)
+
+    def tick(done: int) -> None:
+        if progress:
+            progress("markdown", min(done, len(metas)), len(metas))
+
+    return sources.render_bodies(
+        metas,
+        read,
+        cache,
+        render,
+        {"md": targets.markdown_href, "static": targets.static_href},
+        lambda meta: sources.reread(meta, config.site_dir),
+        jobs,
+        keep_in_memory,
+        tick,
+    )

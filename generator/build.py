@@ -13,13 +13,11 @@ from pathlib import Path, PurePosixPath
 from generator import sources
 from generator.articles import (
     CanonicalNames,
-    LinkLookups,
-    LinkTargets,
     check_unique_slugs,
     is_published,
     make_article,
     make_page,
-    render_body,
+    render_all_bodies,
     static_files,
 )
 from generator.cache import BuildCache, CacheIndex, OutputRecord, code_version
@@ -40,7 +38,6 @@ from generator.keys import (
     settings_key,
 )
 from generator.library import Library, build_library
-from generator.markdown_render import MarkdownRenderer
 from generator.model import Article, Page
 from generator.outputs import write_outputs
 from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
@@ -244,27 +241,16 @@ def _bodies(
     progress: Progress | None,
 ) -> tuple[list[Article], list[Page], sources.Bodies, list[Problem]]:
     """Every body as HTML (cached or rendered, in parallel) and the articles and pages."""
-    targets = LinkTargets.of(config, links, published, read.pages, static_files(config))
-    renderer = MarkdownRenderer()
-    metas = [*published, *read.pages]
-
-    def render(meta, found: ProblemList, lookups: LinkLookups) -> str:
-        return render_body(renderer, targets, meta, found, lookups)
-
-    def tick(done: int) -> None:
-        if progress:
-            progress("markdown", min(done, len(metas)), len(metas))
-
-    bodies, problems = sources.render_bodies(
-        metas,
+    bodies, problems = render_all_bodies(
+        config,
+        links,
+        published,
         read,
         cache,
-        render,
-        {"md": targets.markdown_href, "static": targets.static_href},
-        lambda meta: sources.reread(meta, config.site_dir),
+        static_files(config),
         options.jobs,
         lambda meta: isinstance(meta, PageMeta) or not options.cache,
-        tick,
+        progress,
     )
     errors = [p for p in problems if p.severity == "error"]
     if errors:

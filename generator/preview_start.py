@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import sources
-from generator.articles import LinkTargets, is_published, render_body
+from generator.articles import is_published, render_all_bodies
 from generator.cache import BuildCache, CacheIndex, code_version
 from generator.config import SiteConfig
 from generator.content import ArticleMeta, PageMeta, load_authors
 from generator.errors import Problem, ProblemList
 from generator.keys import meta_key, settings_key
-from generator.markdown_render import MarkdownRenderer
 from generator.model import Author
 from generator.theme import template_texts
 from generator.urls import Links
@@ -87,28 +86,17 @@ def start_from_cache(
     read = sources.read_sources(config, authors, problems, cache, checked_against)
     _take_bodies(read, cache.loaded)
     shown = [m for m in read.articles if include_drafts or is_published(m, now)]
-    metas = [*shown, *read.pages]
-    targets = LinkTargets.of(config, links, shown, read.pages, statics)
-    renderer = MarkdownRenderer()
-
-    def tick(done: int) -> None:
-        if progress:
-            progress("markdown", min(done, len(metas)), len(metas))
-
-    def render(meta, found: ProblemList, lookups: dict) -> str:
-        return render_body(renderer, targets, meta, found, lookups)
-
     before = {rel: record.get("body") for rel, record in read.records.items()}
-    bodies, _ = sources.render_bodies(
-        metas,
+    bodies, _ = render_all_bodies(
+        config,
+        links,
+        shown,
         read,
         cache,
-        render,
-        {"md": targets.markdown_href, "static": targets.static_href},
-        lambda meta: sources.reread(meta, config.site_dir),
+        statics,
         jobs,
         lambda meta: True,  # the preview holds every page in memory anyway
-        tick,
+        progress,
     )
     rendered = sum(1 for rel, r in read.records.items() if r.get("body") is not before[rel])
     if rendered or (not cache.loaded.outputs and cache.loaded.settings != settings):
