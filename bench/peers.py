@@ -17,11 +17,17 @@ section, tag and author feeds) and measures, as separate processes:
 Prints medians and the ratios kommunenyt/Pelican and kommunenyt/Hugo. kommunenyt is
 measured with its Pagefind search index (what `kommunenyt build` does) and without it
 (--no-search: the same kind of output as the peers, which build no search index).
+
+Each tool's figures are printed as soon as it is measured and kept in
+WORK/results-N.json, so a long run (100,000 articles take over an hour) can be done in
+parts with --tools; the table then combines the saved figures, each with its commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -30,12 +36,13 @@ import subprocess
 import sys
 import time
 import venv
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SERVE_DEBOUNCE = 0.12
+TOOLS = ("kommunenyt", "kommunenyt --no-search", "Hugo", "Pelican")
 
 PELICAN_CONF = """\
 AUTHOR = "Benchmark"
@@ -119,6 +126,16 @@ class Figures:
     one_edit: list[float] = field(default_factory=list)
     peak_mb: float = 0.0
     files: int = 0
+    serve: float | None = None  # kommunenyt: save → page rebuilt in the preview (+ debounce)
+    measured: str = ""  # commit and time of the measurement
+
+    def line(self, name: str) -> str:
+        med = statistics.median
+        return (
+            f"{name}: cold {med(self.cold):.2f} s, nothing changed {med(self.nothing):.2f} s, "
+            f"one edit {med(self.one_edit):.2f} s, peak {self.peak_mb:.0f} MB, "
+            f"{self.files:,} files" + (f", serve {self.serve:.3f} s" if self.serve else "")
+        )
 
 
 def run(tool: Tool) -> tuple[float, float]:
@@ -180,13 +197,14 @@ def serve_edit(site: Path, runs: int) -> float:
     return statistics.median(times) + SERVE_DEBOUNCE
 
 
-def prepare(work: Path, articles: int) -> dict[str, Tool]:
-    """The corpus in three formats, the peers installed, each site configured."""
+def prepare(work: Path, articles: int, wanted: list[str]) -> dict[str, Tool]:
+    """The corpus in each wanted tool's format, the peers installed, each site configured."""
     python = _peer_environment(work / "venv")
     corpus = [sys.executable, str(HERE / "corpus.py"), "--n", str(articles), "--force"]
     tools: dict[str, Tool] = {}
 
     site = work / f"kommunenyt-{articles}"
+    # the middle article by sorted name: the same article in all three formats
     subprocess.run([*corpus, "--out", str(site / "content")], check=True)
     (site / "site.toml").write_text(
         '[site]\ntitle = "Benchmark"\nbase_url = "https://bench.example/"\npage_size = 10\n',
@@ -207,18 +225,28 @@ def prepare(work: Path, articles: int) -> dict[str, Tool]:
             env,
         )
 
+    if "Pelican" in wanted:
+        tools["Pelican"] = _pelican(work, articles, corpus, python, len(_articles(site)) // 2)
+    if "Hugo" in wanted:
+        tools["Hugo"] = _hugo(work, articles, corpus, python, len(_articles(site)) // 2)
+    return {name: tools[name] for name in wanted}
+
+
+def _pelican(work: Path, articles: int, corpus: list[str], python: Path, middle: int) -> Tool:
     pelican = work / f"pelican-{articles}"
     subprocess.run([*corpus, "--out", str(pelican), "--format", "pelican"], check=True)
     (pelican / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
-    tools["Pelican"] = Tool(
+    return Tool(
         "Pelican",
         pelican,
         [str(python), "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
         pelican / "output",
         [pelican / "cache"],
-        sorted((pelican / "content").rglob("*.md"))[len(_articles(site)) // 2],
+        sorted((pelican / "content").rglob("*.md"))[middle],
     )
 
+
+def _hugo(work: Path, articles: int, corpus: list[str], python: Path, middle: int) -> Tool:
     hugo = work / f"hugo-{articles}"
     subprocess.run([*corpus, "--out", str(hugo), "--format", "hugo"], check=True)
     (hugo / "hugo.toml").write_text(HUGO_CONF, encoding="utf-8")
@@ -226,15 +254,14 @@ def prepare(work: Path, articles: int) -> dict[str, Tool]:
         path = hugo / "layouts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    tools["Hugo"] = Tool(
+    return Tool(
         "Hugo",
         hugo,
         [str(python.parent / "hugo"), "--quiet"],
         hugo / "public",
         [hugo / "resources"],
-        sorted((hugo / "content").rglob("*.md"))[len(_articles(site)) // 2],
+        sorted((hugo / "content").rglob("*.md"))[middle],
     )
-    return tools
 
 
 def _articles(site: Path) -> list[Path]:
@@ -252,48 +279,68 @@ def _peer_environment(folder: Path) -> Path:
     return python
 
 
-def versions(tools: dict[str, Tool]) -> dict[str, str]:
-    found = {}
+def versions(work: Path) -> str:
+    python = work / "venv" / "bin" / "python"
+    found = []
     for name, command in (
-        ("Pelican", [str(Path(tools["Pelican"].build[0])), "-m", "pelican", "--version"]),
-        ("Hugo", [tools["Hugo"].build[0], "version"]),
+        ("Pelican", [str(python), "-m", "pelican", "--version"]),
+        ("Hugo", [str(python.parent / "hugo"), "version"]),
     ):
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout or result.stderr)
-        found[name] = text.strip().split("\n")[0][:60]
-    return found
+        found.append(f"{name} {text.strip().splitlines()[0][:60] if text.strip() else '?'}")
+    return ", ".join(found)
 
 
-def table(articles: int, figures: dict[str, Figures], serve: float) -> str:
-    k, ks = figures["kommunenyt"], figures["kommunenyt --no-search"]
-    pelican, hugo = figures["Pelican"], figures["Hugo"]
+def table(articles: int, figures: dict[str, Figures]) -> str:
+    """The issue's table from whatever figures there are (a missing tool shows as –)."""
+    med = statistics.median
 
-    def med(values: list[float]) -> float:
-        return statistics.median(values)
+    def value(name: str, pick) -> float | None:
+        return pick(figures[name]) if name in figures else None
 
-    def row(label: str, pick) -> str:
-        kv, ksv, pv, hv = (med(pick(f)) for f in (k, ks, pelican, hugo))
+    def cell(v: float | None, unit: str, digits: int = 2) -> str:
+        return "–" if v is None else f"{v:,.{digits}f} {unit}".strip()
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return "–" if a is None or b is None else f"{a / b:.2f}"
+
+    def row(label: str, pick, unit: str = "s", digits: int = 2) -> str:
+        k, ks, p, h = (
+            value(n, pick) for n in ("kommunenyt", "kommunenyt --no-search", "Pelican", "Hugo")
+        )
         return (
-            f"| {label} | {pv:.2f} s | {hv:.2f} s | {kv:.2f} s | {ksv:.2f} s | "
-            f"{ksv / pv:.2f} ({kv / pv:.2f}) | {ksv / hv:.2f} ({kv / hv:.2f}) |"
+            f"| {label} | {cell(p, unit, digits)} | {cell(h, unit, digits)} | "
+            f"{cell(k, unit, digits)} | {cell(ks, unit, digits)} | "
+            f"{ratio(ks, p)} ({ratio(k, p)}) | {ratio(ks, h)} ({ratio(k, h)}) |"
         )
 
+    serve = next((figures[n].serve for n in ("kommunenyt",) if n in figures), None)
     lines = [
         f"| {articles:,} articles | Pelican | Hugo | kommunenyt | kommunenyt --no-search | "
         "kommunenyt/Pelican | kommunenyt/Hugo |",
         "|---|---|---|---|---|---|---|",
-        row("cold build, empty output, no cache", lambda f: f.cold),
-        row("rebuild, nothing changed", lambda f: f.nothing),
-        row("rebuild after editing one article", lambda f: f.one_edit),
-        f"| `serve`: edit saved → page rebuilt | (full rebuild) | (partial) | {serve:.3f} s | "
-        f"{serve:.3f} s | | |",
-        f"| peak memory of the largest process | {pelican.peak_mb:.0f} MB | {hugo.peak_mb:.0f} MB "
-        f"| {k.peak_mb:.0f} MB | {ks.peak_mb:.0f} MB | {ks.peak_mb / pelican.peak_mb:.2f} "
-        f"({k.peak_mb / pelican.peak_mb:.2f}) | {ks.peak_mb / hugo.peak_mb:.2f} "
-        f"({k.peak_mb / hugo.peak_mb:.2f}) |",
-        f"| files written | {pelican.files:,} | {hugo.files:,} | {k.files:,} | {ks.files:,} | | |",
+        row("cold build, empty output, no cache", lambda f: med(f.cold)),
+        row("rebuild, nothing changed", lambda f: med(f.nothing)),
+        row("rebuild after editing one article", lambda f: med(f.one_edit)),
+        f"| `serve`: edit saved → page rebuilt | (full rebuild) | (partial) | "
+        f"{cell(serve, 's', 3)} | {cell(serve, 's', 3)} | | |",
+        row("peak memory of the largest process", lambda f: f.peak_mb, "MB", 0),
+        row("files written", lambda f: float(f.files), "", 0),
     ]
-    return "\n".join(lines)
+    sources = sorted({f"{n}: {f.measured}" for n, f in figures.items()})
+    return "\n".join(lines) + "\n\nmeasured — " + "; ".join(sources)
+
+
+def load_results(path: Path) -> dict[str, Figures]:
+    if not path.exists():
+        return {}
+    return {name: Figures(**data) for name, data in json.loads(path.read_text()).items()}
+
+
+def save_results(path: Path, figures: dict[str, Figures]) -> None:
+    text = json.dumps({n: asdict(f) for n, f in figures.items()}, indent=1)
+    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -301,21 +348,38 @@ def main() -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--runs", type=int, default=3, help="repetitions for each median")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kommunenyt-peers"))
+    parser.add_argument(
+        "--tools",
+        nargs="+",
+        choices=TOOLS,
+        default=list(TOOLS),
+        help="measure only these; the others' figures come from WORK/results-N.json",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
+    stamp = f"{commit or 'no git'} {dt.datetime.now():%Y-%m-%d %H:%M}"
     print(
         f"kommunenyt {commit or '(not a git checkout)'}; {os.cpu_count()} cores; medians of "
-        f"{args.runs} runs; ratios without search (with search in parentheses)\n"
+        f"{args.runs} runs; ratios without search (with search in parentheses)\n",
+        flush=True,
     )
     for articles in args.articles:
-        tools = prepare(args.work, articles)
-        figures = {name: measure(tool, args.runs) for name, tool in tools.items()}
-        serve = serve_edit(tools["kommunenyt"].folder, args.runs)
-        print(", ".join(f"{k} {v}" for k, v in versions(tools).items()))
-        print(table(articles, figures, serve) + "\n", flush=True)
+        saved = args.work / f"results-{articles}.json"
+        tools = prepare(args.work, articles, args.tools)
+        for name, tool in tools.items():
+            measured = measure(tool, args.runs)
+            measured.measured = stamp if name.startswith("kommunenyt") else stamp.split(" ", 1)[1]
+            if name == "kommunenyt":
+                measured.serve = serve_edit(tool.folder, args.runs)
+            figures = load_results(saved)  # another run may have saved its tools meanwhile
+            figures[name] = measured
+            save_results(saved, figures)
+            print(f"[{articles:,}] {measured.line(name)}", flush=True)
+        print(versions(args.work))
+        print(table(articles, load_results(saved)) + "\n", flush=True)
 
 
 if __name__ == "__main__":
