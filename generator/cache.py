@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,29 +207,13 @@ class BuildCache:
         try:
             for key, body in self._new_bodies.items():
                 self._write_body(key, body)
-            payload = json.dumps(
-                {
-                    "settings": index.settings,
-                    "meta_key": index.meta_key,
-                    "sources": index.sources,
-                    "outputs": {k: list(_record_fields(v)) for k, v in index.outputs.items()},
-                    "search_key": index.search_key,
-                    "search_files": index.search_files,
-                    "inputs_key": index.inputs_key,
-                    "cards_key": index.cards_key,
-                    "quick": index.quick,
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ).encode()
             header = {
                 "magic": _MAGIC,
                 "format": FORMAT,
                 "version": self.version,
                 "site": self.site,
-                "checksum": digest(payload),
             }
-            _write_atomically(self.index_path, json.dumps(header).encode() + b"\n" + payload)
+            _write_index(self.index_path, header, _index_parts(index))
             if self._new_bodies or self._stored_bodies:
                 self._remove_unused_bodies()
         except OSError as exc:  # a cache that cannot be written only makes the next build slower
@@ -291,6 +275,64 @@ def _record_fields(record: OutputRecord) -> tuple:
         record.indexed,
         record.search,
     )
+
+
+def _index_parts(index: CacheIndex) -> Iterator[bytes]:
+    """index.json's payload in pieces (joined, one JSON object), encoded one source at a time
+    so that a big site's index (~1.4 KB per source) is never held as one string."""
+    members = {
+        "settings": index.settings,
+        "meta_key": index.meta_key,
+        "sources": index.sources,
+        "outputs": {k: list(_record_fields(v)) for k, v in index.outputs.items()},
+        "search_key": index.search_key,
+        "search_files": index.search_files,
+        "inputs_key": index.inputs_key,
+        "cards_key": index.cards_key,
+        "quick": index.quick,
+    }
+    for number, (name, value) in enumerate(members.items()):
+        yield f"{'{' if number == 0 else ','}{_json(name)}:".encode()
+        if isinstance(value, dict) and len(value) > _BATCH:
+            keys = list(value)
+            for first in range(0, len(keys), _BATCH):
+                batch = {k: value[k] for k in keys[first : first + _BATCH]}
+                text = _json(batch)[1:-1]  # the members, without the braces
+                yield f"{'{' if first == 0 else ','}{text}".encode()
+            yield b"}"
+        else:
+            yield _json(value).encode()
+    yield b"}"
+
+
+_BATCH = 500  # entries of a big mapping encoded at a time
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_index(path: Path, header: dict, parts: Iterable[bytes]) -> None:
+    """Write `header` (with the payload's checksum) as the first line, then the payload,
+    atomically; the payload is hashed while it is written, so it need not be kept."""
+    slot = json.dumps({**header, "checksum": "0" * 32}).encode()  # a checksum's exact length
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    hasher = hashlib.blake2b(digest_size=16)
+    try:
+        with partial.open("wb") as out:
+            out.write(b" " * len(slot) + b"\n")
+            for part in parts:
+                hasher.update(part)
+                out.write(part)
+            out.seek(0)
+            line = json.dumps({**header, "checksum": hasher.hexdigest()}).encode()
+            assert len(line) == len(slot)
+            out.write(line)
+        partial.replace(path)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -6,6 +6,7 @@ the same file are an error naming both sources.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,9 +15,9 @@ from typing import Any
 
 from generator.config import SiteConfig
 from generator.errors import Problem, SiteError
-from generator.feeds import MEDIA_TYPES
+from generator.feeds import MEDIA_TYPES, newest_change
 from generator.library import Library
-from generator.model import Article, Taxon
+from generator.model import Article, Taxon, Year
 from generator.newsletter.archive import read_issues
 from generator.newsletter.form import signup_form
 from generator.newsletter.pages import service_data
@@ -272,10 +273,32 @@ def plan_site(
     return jobs
 
 
+def lastmod(context: Mapping[str, Any]) -> dt.datetime | None:
+    """When a page's content last changed, from the articles it shows; None if undated."""
+    article = context.get("article")
+    if isinstance(article, Article):
+        return article.modified
+    pagination = context.get("pagination")
+    if isinstance(pagination, Pagination) and pagination.items:
+        return newest_change(pagination.items)
+    year = context.get("year")
+    if isinstance(year, Year):
+        return newest_change(year.articles)
+    years = context.get("years")
+    if years:
+        return max(newest_change(y.articles) for y in years)
+    taxa = context.get("taxa")
+    if taxa:
+        return max(newest_change(t.articles) for t in taxa)
+    return None
+
+
 def seo_jobs(config: SiteConfig, library: Library, jobs: Sequence[Job]) -> list[DataJob]:
     """Sitemaps of every indexable page, robots.txt and the web app manifest."""
+    # (URL, last change) only: the contexts themselves would make the job's signature
+    # (generator.deps) encode every page of the site
     pages = [
-        (job.url, job.context)
+        (job.url, lastmod(job.context))
         for job in jobs
         if isinstance(job, PageJob) and not job.context.get("noindex")
     ]

@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from generator.config import SiteConfig
-from generator.feeds import newest_change, summary_of
-from generator.model import Article, Taxon, Year
-from generator.plan import DataJob, Pagination
+from generator.feeds import summary_of
+from generator.model import Article, Taxon
+from generator.plan import DataJob
 from generator.urls import Links
 
 NEWS_WINDOW = dt.timedelta(days=2)  # Google News sitemaps list the last two days' articles
@@ -105,26 +105,6 @@ def website_ld(config: SiteConfig, links: Links) -> Markup:
     )
 
 
-def lastmod(context: Mapping[str, Any]) -> dt.datetime | None:
-    """When a page's content last changed, from the articles it shows; None if undated."""
-    article = context.get("article")
-    if isinstance(article, Article):
-        return article.modified
-    pagination = context.get("pagination")
-    if isinstance(pagination, Pagination) and pagination.items:
-        return newest_change(pagination.items)
-    year = context.get("year")
-    if isinstance(year, Year):
-        return newest_change(year.articles)
-    years = context.get("years")
-    if years:
-        return max(newest_change(y.articles) for y in years)
-    taxa = context.get("taxa")
-    if taxa:
-        return max(newest_change(t.articles) for t in taxa)
-    return None
-
-
 def render_data(job: DataJob, config: SiteConfig, links: Links, now: dt.datetime) -> bytes:
     """The bytes of a DataJob."""
     if job.kind == "sitemap":
@@ -140,10 +120,9 @@ def render_data(job: DataJob, config: SiteConfig, links: Links, now: dt.datetime
     raise ValueError(f"unknown data job kind {job.kind!r}")
 
 
-def sitemap(pages: Sequence[tuple[str, Mapping[str, Any]]], links: Links) -> bytes:
+def sitemap(pages: Sequence[tuple[str, dt.datetime | None]], links: Links) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
-    for url, context in pages:
-        changed = lastmod(context)
+    for url, changed in pages:
         lines.append(f"<url><loc>{escape(links.absolute(url))}</loc>")
         if changed:
             lines.append(f"<lastmod>{_w3c(changed)}</lastmod>")
