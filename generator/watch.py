@@ -5,6 +5,11 @@ should rebuild once, after the burst, not once per file. Events are collected un
 nothing has happened for `quiet` seconds (or `longest` seconds have passed since the
 first), then `on_changes` is called with all of them. Events that arrive while a
 rebuild runs are kept for the next batch.
+
+The quiet period exists for files still being written. A file whose last event says its
+writing is over (closed after writing, renamed into place, deleted) needs no such wait:
+when every pending file is in that state, only `settled_quiet` (a few milliseconds, to
+gather the rest of a burst) passes before the rebuild, so a saved article shows sooner.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from generator.config import CONFIG_NAME
 from generator.incremental import Changes, classify
 
 QUIET_SECONDS = 0.12
+SETTLED_QUIET_SECONDS = 0.02
 LONGEST_SECONDS = 1.5
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
+_SETTLING_EVENTS = {"closed", "moved", "deleted"}  # the file is as it will stay
 
 
 class Debouncer:
@@ -33,11 +40,13 @@ class Debouncer:
         flush: Callable[[frozenset[Path]], None],
         quiet: float = QUIET_SECONDS,
         longest: float = LONGEST_SECONDS,
+        settled_quiet: float = SETTLED_QUIET_SECONDS,
     ):
         self.flush = flush
         self.quiet = quiet
         self.longest = longest
-        self._pending: set[Path] = set()
+        self.settled_quiet = min(settled_quiet, quiet)
+        self._pending: dict[Path, bool] = {}  # path → its last event said writing is over
         self._first = 0.0
         self._latest = 0.0
         self._cond = threading.Condition()
@@ -47,12 +56,12 @@ class Debouncer:
     def start(self) -> None:
         self._thread.start()
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, settled: bool = False) -> None:
         with self._cond:
             now = time.monotonic()
             if not self._pending:
                 self._first = now
-            self._pending.add(path)
+            self._pending[path] = settled
             self._latest = now
             self._cond.notify_all()
 
@@ -69,13 +78,14 @@ class Debouncer:
                 self._cond.wait_for(lambda: self._pending or self._stopped)
                 while not self._stopped:
                     now = time.monotonic()
-                    due = min(self._latest + self.quiet, self._first + self.longest)
+                    quiet = self.settled_quiet if all(self._pending.values()) else self.quiet
+                    due = min(self._latest + quiet, self._first + self.longest)
                     if now >= due:
                         break
                     self._cond.wait(due - now)
                 if self._stopped:
                     return
-                batch, self._pending = frozenset(self._pending), set()
+                batch, self._pending = frozenset(self._pending), {}
             self.flush(batch)
 
 
@@ -88,9 +98,10 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a file inside changed; that file has its own event
+        settled = event.event_type in _SETTLING_EVENTS
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
-                self.watcher.saw(Path(raw if isinstance(raw, str) else raw.decode()))
+                self.watcher.saw(Path(raw if isinstance(raw, str) else raw.decode()), settled)
 
 
 class SiteWatcher:
@@ -122,11 +133,11 @@ class SiteWatcher:
         self._observer.join(timeout=5)
         self._debouncer.stop()
 
-    def saw(self, path: Path) -> None:
+    def saw(self, path: Path, settled: bool = False) -> None:
         if path.parent == self.site_dir and path.name in ("content", "templates"):
             self._watch_folders()  # created after we started
         if classify(self.site_dir, path) is not None or path.name == CONFIG_NAME:
-            self._debouncer.add(path)
+            self._debouncer.add(path, settled)
 
     def _watch_folders(self) -> None:
         with self._lock:

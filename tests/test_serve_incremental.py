@@ -11,7 +11,7 @@ from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.incremental import Changes, IncrementalSite, classify
 from generator.markdown_render import MarkdownRenderer
-from generator.watch import Debouncer
+from generator.watch import Debouncer, SiteWatcher
 from tests.conftest import NOW, Site
 
 
@@ -226,3 +226,69 @@ def test_the_debouncer_turns_a_burst_into_one_batch():
         assert len(batches) == 1 and len(batches[0]) == 50
     finally:
         debouncer.stop()
+
+
+def _first_batch_after(debouncer: Debouncer, add, done: threading.Event) -> float:
+    start = time.monotonic()
+    add()
+    assert done.wait(5)
+    return time.monotonic() - start
+
+
+def test_a_file_whose_writing_is_over_is_handed_over_without_the_full_quiet_period():
+    batches: list[frozenset[Path]] = []
+    done = threading.Event()
+
+    def flush(paths: frozenset[Path]) -> None:
+        batches.append(paths)
+        done.set()
+
+    debouncer = Debouncer(flush, quiet=1.0, longest=5, settled_quiet=0.02)
+    debouncer.start()
+    try:
+        saved = _first_batch_after(
+            debouncer, lambda: debouncer.add(Path("/x/a.md"), settled=True), done
+        )
+        assert saved < 0.5
+        done.clear()
+        still_writing = _first_batch_after(debouncer, lambda: debouncer.add(Path("/x/b.md")), done)
+        assert still_writing >= 0.95
+        done.clear()
+
+        def one_written_one_not() -> None:
+            debouncer.add(Path("/x/c.md"), settled=True)
+            debouncer.add(Path("/x/d.md"))
+
+        assert _first_batch_after(debouncer, one_written_one_not, done) >= 0.95
+        assert batches == [
+            frozenset({Path("/x/a.md")}),
+            frozenset({Path("/x/b.md")}),
+            frozenset({Path("/x/c.md"), Path("/x/d.md")}),
+        ]
+    finally:
+        debouncer.stop()
+
+
+def test_the_watcher_sees_an_ordinary_save_end_and_rebuilds_before_the_quiet_period(site):
+    """A save by open–write–close: watchdog reports the close, so the long wait is skipped."""
+    make_site(site)
+    article = site.root / "content" / "articles" / "2021" / "a1.md"
+    seen: list[Changes] = []
+    done = threading.Event()
+
+    def on_changes(changes: Changes) -> None:
+        seen.append(changes)
+        done.set()
+
+    watcher = SiteWatcher(site.root, on_changes, quiet=3.0, longest=10)
+    watcher.start()
+    try:
+        time.sleep(0.2)  # let inotify settle
+        start = time.monotonic()
+        with article.open("a", encoding="utf-8") as out:
+            out.write("\nEn rettelse.\n")
+        assert done.wait(10)
+        assert time.monotonic() - start < 1.5
+        assert article.resolve() in {p.resolve() for c in seen for p in c.paths}
+    finally:
+        watcher.stop()
