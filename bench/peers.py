@@ -11,7 +11,8 @@ section, tag and author feeds) and measures, as separate processes:
 - cold build: empty output, no cache;
 - rebuild with nothing changed (caches on);
 - rebuild after editing one article's body (a new sentence each time);
-- `serve` edit → page rebuilt in memory (kommunenyt only; + the watcher's 0.12 s debounce);
+- `serve` edit → page rebuilt in memory (kommunenyt only; + the watcher's 20 ms wait for a
+  saved file; bench/serve_browser.py measures up to the browser showing it);
 - peak RSS of the largest process (os.wait4 of the build and what it waited for).
 
 Prints medians and the ratios kommunenyt/Pelican and kommunenyt/Hugo. kommunenyt is
@@ -41,7 +42,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SERVE_DEBOUNCE = 0.12
 TOOLS = ("kommunenyt", "kommunenyt --no-search", "Hugo", "Pelican")
 
 PELICAN_CONF = """\
@@ -126,7 +126,7 @@ class Figures:
     one_edit: list[float] = field(default_factory=list)
     peak_mb: float = 0.0
     files: int = 0
-    serve: float | None = None  # kommunenyt: save → page rebuilt in the preview (+ debounce)
+    serve: float | None = None  # kommunenyt: save → page rebuilt in the preview (+ 20 ms wait)
     measured: str = ""  # commit and time of the measurement
 
     def line(self, name: str) -> str:
@@ -182,6 +182,7 @@ def serve_edit(site: Path, runs: int) -> float:
     """Median seconds from saving an article to the page rebuilt in the preview's memory."""
     sys.path.insert(0, str(REPO))
     from generator.incremental import Changes, IncrementalSite
+    from generator.watch import SETTLED_QUIET_SECONDS
 
     preview = IncrementalSite(site, base_url="http://127.0.0.1:8000/")
     assert preview.rebuild().error is None
@@ -194,7 +195,7 @@ def serve_edit(site: Path, runs: int) -> float:
         result = preview.rebuild(Changes(frozenset({article})))
         times.append(time.perf_counter() - start)
         assert result.error is None, result.error
-    return statistics.median(times) + SERVE_DEBOUNCE
+    return statistics.median(times) + SETTLED_QUIET_SECONDS
 
 
 def prepare(work: Path, articles: int, wanted: list[str]) -> dict[str, Tool]:
