@@ -37,7 +37,7 @@ from generator.keys import (
     quick_key,
     settings_key,
 )
-from generator.library import Library, build_library
+from generator.library import Library, build_library, related_slugs
 from generator.model import Article, Page
 from generator.outputs import write_outputs
 from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
@@ -144,7 +144,8 @@ def build(
         )
         report.warnings.extend([*problems.warnings, *warnings])
     with _timed(report, "library"):
-        library = build_library(articles, pages)
+        known = cache.index.related if cards == cache.index.cards_key else None
+        library = build_library(articles, pages, known)
     with _timed(report, "images"):
         statics = static_files(config)
         images = prepare_images(statics, config.site_dir / CACHE_DIR / "images")
@@ -206,7 +207,9 @@ def build(
     report.changed = writer.changed
     report.rendered = written.rendered
     index = CacheIndex(settings, checked_against, read.records, records, *search)
-    index = dataclasses.replace(index, inputs_key=inputs, cards_key=cards, quick=quick)
+    index = dataclasses.replace(
+        index, inputs_key=inputs, cards_key=cards, quick=quick, related=related_slugs(library)
+    )
     cache.use_bodies(bodies.keys.values())
     cache.save(index)
     report.warnings.extend(w for w in cache.warnings if w not in report.warnings)

@@ -86,6 +86,7 @@ class CacheIndex:
     inputs_key: str = ""  # all inputs of the last complete build
     cards_key: str = ""  # the same, but for article bodies (keys.cards_key)
     quick: list = field(default_factory=list)  # [keys.quick_key, valid until, articles, pages]
+    related: dict[str, list[str]] = field(default_factory=dict)  # slug → related slugs
 
 
 class BuildCache:
@@ -151,6 +152,7 @@ class BuildCache:
                 inputs_key=data["inputs_key"],
                 cards_key=data["cards_key"],
                 quick=list(data["quick"]),
+                related=dict(data["related"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise _Rejected(f"it is damaged ({type(exc).__name__})") from None
@@ -290,6 +292,7 @@ def _index_parts(index: CacheIndex) -> Iterator[bytes]:
         "inputs_key": index.inputs_key,
         "cards_key": index.cards_key,
         "quick": index.quick,
+        "related": index.related,
     }
     for number, (name, value) in enumerate(members.items()):
         yield f"{'{' if number == 0 else ','}{_json(name)}:".encode()

@@ -6,7 +6,7 @@ Built once from the frozen articles; templates and feeds only read from it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -62,7 +62,13 @@ class Library:
         return tuple(self.taxon("author", a.name) for a in article.authors)
 
 
-def build_library(articles: Iterable[Article], pages: Iterable[Page]) -> Library:
+def build_library(
+    articles: Iterable[Article],
+    pages: Iterable[Page],
+    known_related: Mapping[str, Sequence[str]] | None = None,
+) -> Library:
+    """The site's articles ordered and grouped; `known_related` is the last build's related
+    slugs, given when no article's front matter changed since (they are then the same)."""
     ordered = newest_first(articles)
     sections = _taxa("section", ((a.section, a) for a in ordered))
     tags = _taxa("tag", ((t, a) for a in ordered for t in a.tags))
@@ -76,7 +82,7 @@ def build_library(articles: Iterable[Article], pages: Iterable[Page]) -> Library
         authors=authors,
         years=_years(ordered),
         neighbours=MappingProxyType(_neighbours(ordered)),
-        related=MappingProxyType(_related(ordered, tags)),
+        related=MappingProxyType(_known_related(ordered, known_related) or _related(ordered, tags)),
         _by_slug=MappingProxyType(by_slug),
     )
 
@@ -127,6 +133,24 @@ def _neighbours(ordered: tuple[Article, ...]) -> dict[str, tuple[Article | None,
         older = ordered[index + 1] if index + 1 < len(ordered) else None
         result[article.slug] = (older, newer)
     return result
+
+
+def _known_related(
+    ordered: tuple[Article, ...], known: Mapping[str, Sequence[str]] | None
+) -> dict[str, tuple[Article, ...]] | None:
+    """`known` (slugs) as articles; None if it does not fit these articles."""
+    if not known or len(known) != len(ordered):
+        return None
+    by_slug = {a.slug: a for a in ordered}
+    try:
+        return {a.slug: tuple(by_slug[s] for s in known[a.slug]) for a in ordered}
+    except KeyError:
+        return None
+
+
+def related_slugs(library: Library) -> dict[str, list[str]]:
+    """The library's related articles as slugs, for `build_library(known_related=...)`."""
+    return {slug: [a.slug for a in articles] for slug, articles in library.related.items()}
 
 
 def _related(

@@ -161,6 +161,27 @@ def test_a_body_edit_signs_again_only_the_files_that_show_that_body(site, monkey
     assert len(pages_and_feeds) < first.files / 3
 
 
+def test_related_articles_are_ranked_again_only_when_some_front_matter_changed(
+    site, monkeypatch, tmp_path
+):
+    from generator import library
+
+    make_site(site)
+    warm(site)
+    ranked = []
+    original = library._related
+    monkeypatch.setattr(library, "_related", lambda *a: ranked.append(1) or original(*a))
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere.")
+    warm(site)
+    assert ranked == []  # a body edit: the last build's ranking is taken over
+    assert snapshot(site.output) == cold(site, tmp_path / "cold")
+    edit(site.root / "content/articles/2021/a3.md", "tags: [Cloud, NIS2]", "tags: [KL]")
+    ranked.clear()
+    warm(site)
+    assert ranked == [1]
+    assert snapshot(site.output) == cold(site, tmp_path / "cold2")
+
+
 def test_signatures_made_by_workers_in_a_cold_build_match_those_made_before_rendering(site):
     make_site(site)
     for number in range(40):  # enough files for several workers
