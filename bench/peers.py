@@ -356,6 +356,11 @@ def main() -> None:
         default=list(TOOLS),
         help="measure only these; the others' figures come from WORK/results-N.json",
     )
+    parser.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="skip the serve measurement (at 100,000 articles it is a full build in memory)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(
@@ -373,7 +378,7 @@ def main() -> None:
         for name, tool in tools.items():
             measured = measure(tool, args.runs)
             measured.measured = stamp if name.startswith("kommunenyt") else stamp.split(" ", 1)[1]
-            if name == "kommunenyt":
+            if name == "kommunenyt" and not args.no_serve:
                 measured.serve = serve_edit(tool.folder, args.runs)
             figures = load_results(saved)  # another run may have saved its tools meanwhile
             figures[name] = measured
