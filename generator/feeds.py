@@ -178,7 +178,7 @@ def _json_feed(
         "authors": [{"name": config.publisher or config.title}],
         "items": [_json_item(config, links, article) for article in items],
     }
-    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(feed, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _json_item(config: SiteConfig, links: Links, article: Article) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,14 +24,23 @@ LOCALE = "da_DK"
 
 def danish_date(value: dt.datetime | dt.date) -> str:
     """14. juni 2021"""
-    return format_date(value, "d. MMMM y", locale=LOCALE)
+    return _danish_day(value.date() if isinstance(value, dt.datetime) else value)
 
 
+# Babel takes ~40 µs a date and a site shows each article's date on many pages: memoized
+# (pure functions of their argument; a few thousand distinct days, minutes and months).
+@functools.lru_cache(maxsize=8192)
+def _danish_day(day: dt.date) -> str:
+    return format_date(day, "d. MMMM y", locale=LOCALE)
+
+
+@functools.lru_cache(maxsize=8192)
 def danish_time(value: dt.datetime) -> str:
     """kl. 09.30"""
     return format_time(value, "'kl.' HH.mm", locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=1024)
 def danish_month(value: dt.date) -> str:
     """juni 2021"""
     return format_date(value, "MMMM y", locale=LOCALE)

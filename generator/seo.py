@@ -29,7 +29,7 @@ BACKGROUND_COLOUR = "#ffffff"
 
 def json_ld(data: Mapping[str, Any]) -> Markup:
     """JSON for a <script type="application/ld+json"> block, safe against `</script>`."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
@@ -200,7 +200,7 @@ def manifest(config: SiteConfig, links: Links) -> bytes:
             {"src": links.href("favicon"), "sizes": "any", "type": "image/svg+xml"},
         ],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _w3c(moment: dt.datetime) -> str:
