@@ -68,6 +68,9 @@ def absolutize(body_html: str, config: SiteConfig, page_url: str = "") -> str:
 
 @functools.lru_cache(maxsize=512)  # an article is in ~6 feeds, each in 3 formats
 def _absolutize(body_html: str, origin: str, page_url: str) -> str:
+    if '="/' not in body_html and '="#' not in body_html:
+        return body_html  # nothing to change (most bodies): spare the regex, ~5× slower
+
     def fix(match: re.Match[str]) -> str:
         value = match.group(2)
         if value.startswith("/") and not value.startswith("//"):
