@@ -13,7 +13,8 @@ section, tag and author feeds) and measures, as separate processes:
 - rebuild after editing one article's body (a new sentence each time);
 - `serve` edit → page rebuilt in memory (kommunenyt only; + the watcher's 20 ms wait for a
   saved file; bench/serve_browser.py measures up to the browser showing it);
-- peak RSS of the largest process (os.wait4 of the build and what it waited for).
+- peak RSS of the largest process (os.wait4 of the build and what it waited for; this
+  script keeps its own memory small, since Linux passes a parent's peak on to its children).
 
 Prints medians and the ratios kommunenyt/Pelican and kommunenyt/Hugo. kommunenyt is
 measured with its Pagefind search index (what `kommunenyt build` does) and without it
@@ -179,7 +180,24 @@ def measure(tool: Tool, runs: int) -> Figures:
 
 
 def serve_edit(site: Path, runs: int) -> float:
-    """Median seconds from saving an article to the page rebuilt in the preview's memory."""
+    """Median seconds from saving an article to the page rebuilt in the preview's memory.
+
+    Measured in a process of its own: Linux hands a process's peak RSS on to the children
+    it starts (the high-water mark survives exec), so this script must stay small or every
+    build measured after it would report at least the preview's memory as its own peak.
+    """
+    result = subprocess.run(
+        [sys.executable, str(HERE / "peers.py"), "--serve-only", str(site), "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"serve measurement failed:\n{result.stderr[-3000:]}")
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def _serve_edit_here(site: Path, runs: int) -> float:
     sys.path.insert(0, str(REPO))
     from generator.incremental import Changes, IncrementalSite
     from generator.watch import SETTLED_QUIET_SECONDS
@@ -356,12 +374,16 @@ def main() -> None:
         default=list(TOOLS),
         help="measure only these; the others' figures come from WORK/results-N.json",
     )
+    parser.add_argument("--serve-only", type=Path, help=argparse.SUPPRESS)  # serve_edit's child
     parser.add_argument(
         "--no-serve",
         action="store_true",
         help="skip the serve measurement (at 100,000 articles it is a full build in memory)",
     )
     args = parser.parse_args()
+    if args.serve_only:
+        print(_serve_edit_here(args.serve_only, args.runs))
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
