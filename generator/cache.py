@@ -28,7 +28,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from generator import __version__
 from generator.errors import Problem
@@ -319,30 +319,31 @@ def _write_index(path: Path, header: dict, parts: Iterable[bytes]) -> None:
     """Write `header` (with the payload's checksum) as the first line, then the payload,
     atomically; the payload is hashed while it is written, so it need not be kept."""
     slot = json.dumps({**header, "checksum": "0" * 32}).encode()  # a checksum's exact length
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     hasher = hashlib.blake2b(digest_size=16)
-    try:
-        with partial.open("wb") as out:
-            out.write(b" " * len(slot) + b"\n")
-            for part in parts:
-                hasher.update(part)
-                out.write(part)
-            out.seek(0)
-            line = json.dumps({**header, "checksum": hasher.hexdigest()}).encode()
-            assert len(line) == len(slot)
-            out.write(line)
-        partial.replace(path)
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+    with _atomic_file(path) as out:
+        out.write(b" " * len(slot) + b"\n")
+        for part in parts:
+            hasher.update(part)
+            out.write(part)
+        out.seek(0)
+        line = json.dumps({**header, "checksum": hasher.hexdigest()}).encode()
+        assert len(line) == len(slot)
+        out.write(line)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    with _atomic_file(path) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file opened for writing that replaces `path` only once it is complete and closed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        partial.write_bytes(data)
+        with partial.open("wb") as out:
+            yield out
         partial.replace(path)
     finally:
         with contextlib.suppress(OSError):
