@@ -199,7 +199,8 @@ def serve_edit(site: Path, runs: int) -> float:
 
 def _serve_edit_here(site: Path, runs: int) -> float:
     sys.path.insert(0, str(REPO))
-    from generator.incremental import Changes, IncrementalSite
+    from generator.changes import Changes
+    from generator.incremental import IncrementalSite
     from generator.watch import SETTLED_QUIET_SECONDS
 
     preview = IncrementalSite(site, base_url="http://127.0.0.1:8000/")

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_corpus import make_site
 
-from generator.incremental import Changes, IncrementalSite
+from generator.changes import Changes
+from generator.incremental import IncrementalSite
 from generator.watch import SETTLED_QUIET_SECONDS
 
 

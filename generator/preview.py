@@ -13,8 +13,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from generator.changes import RebuildResult
 from generator.config import load_config
-from generator.incremental import IncrementalSite, Progress, RebuildResult
+from generator.incremental import IncrementalSite, Progress
 from generator.serve import LivePreview, PreviewRequestHandler, bind_handler
 from generator.watch import SiteWatcher
 

@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import jinja2
 
-from generator.incremental import Changes, IncrementalSite, RebuildResult
+from generator.changes import Changes, RebuildResult
+from generator.incremental import IncrementalSite
 from generator.theme import default_theme_dir
 from generator.urls import url_of
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from generator.changes import Changes, classify
 from generator.config import CONFIG_NAME
-from generator.incremental import Changes, classify
 
 QUIET_SECONDS = 0.12
 SETTLED_QUIET_SECONDS = 0.02

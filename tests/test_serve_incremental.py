@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from generator.build import BuildOptions, build
+from generator.changes import Changes, classify
 from generator.config import load_config
-from generator.incremental import Changes, IncrementalSite, classify
+from generator.incremental import IncrementalSite
 from generator.markdown_render import MarkdownRenderer
 from generator.watch import Debouncer, SiteWatcher
 from tests.conftest import NOW, Site
