@@ -17,6 +17,7 @@ records the problems, which the preview server shows as an error page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import traceback
@@ -127,6 +128,9 @@ class _State:
     pages_in_plan: list[PageMeta] = field(default_factory=list)
     showing_body: dict[str, list[int]] = field(default_factory=dict)  # slug → job indexes
     content_rels: dict[Path, str] = field(default_factory=dict)
+    # The link targets and canonical names of the last full rebuild, for body edits.
+    targets: LinkTargets | None = None
+    names: CanonicalNames | None = None
 
 
 class IncrementalSite:
@@ -201,6 +205,11 @@ class IncrementalSite:
         if STATIC in kinds:
             state.statics = state.images = state.assets = None
 
+        if set(kinds) == {ARTICLE} and self.error is None:
+            with _timed(timings, "body edit"):
+                edited = self._body_edit(state, kinds[ARTICLE])
+            if edited is not None:
+                return edited
         started: list[Problem] = []
         if not state.reads:  # the first build, or after site.toml changed
             with _timed(timings, "cache"):
@@ -246,6 +255,91 @@ class IncrementalSite:
                 state.articles_in_plan = articles
         self.articles = len(articles)
         return changed, rendered
+
+    def _body_edit(self, state: _State, paths: Iterable[Path]) -> tuple[frozenset[str], int] | None:
+        """A save that changed only the Markdown body of articles on the site, or None.
+
+        Such an edit can change only those articles' pages and the feeds carrying their
+        bodies, so the passes over every article (validation, link checks, library, plan)
+        are skipped: what an editor typing in one article waits for. Anything more (front
+        matter, a new or gone warning, a changed card such as a new first paragraph, a
+        new or deleted file) returns None and the full rebuild runs.
+        """
+        if not state.jobs or state.env is None or state.signatures is None:
+            return None
+        if state.targets is None or state.names is None:
+            return None
+        edits = []
+        for path in paths:
+            edit = self._edited_body(state, path)
+            if edit is None:
+                return None
+            edits.append(edit)
+        changed = {}
+        for path, read, meta, body, key, article in edits:
+            state.reads[path], state.metas[path], state.bodies[path] = read, meta, body
+            state.articles[path] = (key, article)
+            changed[article.slug] = article
+        plan = list(state.articles_in_plan)
+        for index, article in enumerate(plan):
+            plan[index] = changed.get(article.slug, article)
+        result = self._render_bodies_only(state, changed)
+        state.articles_in_plan = plan  # after rendering: a failure leaves the edit pending
+        return result
+
+    def _edited_body(self, state: _State, path: Path) -> tuple | None:
+        """The new state of one article whose body alone changed, or None."""
+        read, known, body, cached = (
+            state.reads.get(path),
+            state.metas.get(path),
+            state.bodies.get(path),
+            state.articles.get(path),
+        )
+        if read is None or known is None or body is None or cached is None:
+            return None
+        if not isinstance(known.meta, ArticleMeta) or known.epoch != state.epoch:
+            return None
+        previous = cached[1]
+        if not any(a is previous for a in state.articles_in_plan):
+            return None  # not on the site (a draft while drafts are hidden)
+        problems = ProblemList()
+        try:
+            source = split_source(path, self.site_dir, problems)
+        except FileNotFoundError:
+            return None
+        if tuple(problems.items) != read.problems:
+            return None
+        found = ProblemList()
+        meta = article_meta(source, state.config, state.authors, found)
+        if (
+            meta is None
+            or tuple(found.items) != known.problems
+            or dataclasses.replace(meta, source=known.meta.source) != known.meta
+        ):
+            return None
+        shown = ProblemList()
+        lookups: LinkLookups = {}
+        html = render_body(self._renderer, state.targets, meta, shown, lookups)
+        if tuple(shown.items) != body.problems:
+            return None
+        names = state.names
+        key = (
+            meta,
+            html,
+            names.sections[slugify(meta.section)],
+            *(names.tags[slugify(t)] for t in meta.tags),
+        )
+        article = make_article(meta, html, names)
+        if state.signatures.card(article) != state.signatures.card(previous):
+            return None
+        return (
+            path,
+            _Read(source, read.problems),
+            _Meta(source, state.epoch, meta, known.problems),
+            _Body(source.body, lookups, html, body.problems, source),
+            key,
+            article,
+        )
 
     def _start_from_cache(self, state: _State) -> list[Problem]:
         """Read and render through the build cache, as `build` does (generator.preview_start);
@@ -383,6 +477,7 @@ class IncrementalSite:
             return cached.html
 
         names = CanonicalNames.of(metas)
+        state.targets, state.names = targets, names  # for body edits (_body_edit)
         articles = []
         for index, meta in enumerate(metas, start=1):
             html = body(meta)

@@ -68,6 +68,55 @@ def test_a_body_edit_renders_only_its_page_and_the_feeds_carrying_it(site, tmp_p
     same_as_full_build(site, preview, tmp_path)
 
 
+def test_a_body_edit_skips_the_passes_over_the_whole_site_and_stays_right(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    a3 = "title: Artikel 3\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud, KL]\n"
+    site.article("2021/a3.md", a3, "Tekst 3 med et [link](a1.md).\n\n## Nyt afsnit\n\nMere.\n")
+    result = change(site, preview, "content/articles/2021/a3.md")
+    assert set(result.timings) == {"body edit"}  # no validation, library or plan pass
+    assert "Nyt afsnit" in preview.outputs["artikel/artikel-3/index.html"].decode()
+    assert "Nyt afsnit" in preview.outputs["emne/kl/feed.xml"].decode()
+    same_as_full_build(site, preview, tmp_path / "1")
+    # A full rebuild after body edits starts from what the edits left behind.
+    site.article("2021/a5.md", a3.replace("Artikel 3", "Ny titel"), "Tekst 5.\n")
+    assert "library" in change(site, preview, "content/articles/2021/a5.md").timings
+    same_as_full_build(site, preview, tmp_path / "2")
+    site.article("2021/a3.md", a3, "Tekst 3 igen.\n")
+    assert set(change(site, preview, "content/articles/2021/a3.md").timings) == {"body edit"}
+    same_as_full_build(site, preview, tmp_path / "3")
+
+
+def test_a_body_edit_that_breaks_a_link_is_reported_and_recovers(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    a3 = "title: Artikel 3\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud, KL]\n"
+    good = dict(preview.outputs)
+    site.article("2021/a3.md", a3, "Tekst.\n\nSe [denne](findes-ikke.md).\n")
+    path = site.root / "content/articles/2021/a3.md"
+    result = preview.rebuild(Changes(frozenset({path})))
+    assert result.error is not None and "library" not in result.timings
+    problem = result.error.problems[0]
+    assert str(problem.path) == "content/articles/2021/a3.md" and problem.line == 10
+    assert "findes-ikke.md" in problem.message and dict(preview.outputs) == good
+    site.article("2021/a3.md", a3, "Tekst.\n\nSe [denne](a1.md).\n")
+    assert change(site, preview, "content/articles/2021/a3.md").error is None
+    same_as_full_build(site, preview, tmp_path)
+
+
+def test_a_front_matter_edit_takes_the_full_rebuild(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    site.article(
+        "2021/a3.md",
+        "title: Artikel 3\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud]\n",
+        "Tekst 3 med et [link](a1.md).\n",
+    )
+    result = change(site, preview, "content/articles/2021/a3.md")
+    assert "library" in result.timings and "emne/kl/index.html" in result.changed
+    same_as_full_build(site, preview, tmp_path)
+
+
 def test_a_title_edit_also_updates_lists_neighbours_and_related(site, tmp_path):
     make_site(site)
     preview = preview_of(site)
