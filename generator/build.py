@@ -45,7 +45,7 @@ from generator.render import make_environment, render_template
 from generator.reuse import job_signatures, output_intact, reusable_signatures
 from generator.search import SearchIndex, update_index
 from generator.seo import article_ld, render_data, website_ld
-from generator.sources import source_stats
+from generator.sources import SourceLook, look_for_sources
 from generator.theme import template_dirs, template_texts
 from generator.urls import Links, UnsafePath, output_path, url_of
 from generator.writer import OutputWriter
@@ -101,17 +101,18 @@ def build(
         report.warnings.extend(cache.warnings)
         checked_against = meta_key(config)
         last = cache.index.quick
-        if (
-            len(last) == 4
-            and last[0]
-            and clock_still_valid(last[1], now)
-            and last[0] == quick_key(settings, checked_against, source_stats(config), config)
-            and output_intact(options.output_dir, cache.index)
-        ):
-            return _unchanged(report, cache.index)  # not a file read: all is as last time
+        looked: SourceLook | None = None
+        if len(last) == 4 and last[0] and clock_still_valid(last[1], now):
+            looked = look_for_sources(config)
+            if last[0] == quick_key(
+                settings, checked_against, looked.stats(), config
+            ) and output_intact(options.output_dir, cache.index):
+                return _unchanged(report, cache.index)  # not a file read: all as last time
         problems = ProblemList()
         authors = load_authors(config, problems)
-        read = sources.read_sources(config, authors, problems, cache, checked_against, options.jobs)
+        read = sources.read_sources(
+            config, authors, problems, cache, checked_against, options.jobs, looked
+        )
         problems.raise_if_errors()
     with _timed(report, "select"):
         published = [m for m in read.articles if options.include_drafts or is_published(m, now)]

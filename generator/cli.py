@@ -15,7 +15,6 @@ from generator.errors import SiteError
 from generator.newsletter.commands import add_commands as add_newsletter_commands
 from generator.progress import terminal_progress, timing_lines
 
-
 # A build holds hundreds of thousands of long-lived objects (the cache index, every
 # article's metadata) and creates few reference cycles. With Python's default thresholds the
 # collector walks all of them again and again: ≈ 0.5 s of a 2.5 s one-edit rebuild of

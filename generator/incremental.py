@@ -12,8 +12,9 @@ what each produced, keyed by its inputs:
 
 The library and the plan are made anew on every rebuild (they are fast), except after a
 save that changed only article bodies: then just those bodies and the pages and feeds
-showing them are redone (`_body_edit`). A template or site.toml change starts from scratch. A rebuild that fails keeps the last good site and
-records the problems, which the preview server shows as an error page.
+showing them are redone (`_body_edit`). A template or site.toml change starts from scratch.
+A rebuild that fails keeps the last good site and records the problems, which the preview
+server shows as an error page.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ def read_sources(
     cache: BuildCache,
     meta_key: str,
     jobs: int | None = None,
+    looked: SourceLook | None = None,
 ) -> ReadResult:
     """Every article and page, validated; files unchanged since the last build come cached.
 
@@ -56,21 +57,18 @@ def read_sources(
     again only where Markdown is rendered, in the worker that renders them.
     """
     result = ReadResult([], [], {}, {})
-    content = config.content_dir
     known = cache.index.sources if cache.index.meta_key == meta_key else {}
-    found = [
-        *((p, False) for p in discover(content / "articles", "**/*.md", config.site_dir, problems)),
-        *((p, True) for p in discover(content / "pages", "*.md", config.site_dir, problems)),
-    ]
-    site = f"{config.site_dir}/"
+    if looked is None or looked.problems:  # the problems are reported from a new look
+        looked = look_for_sources(config)
+    problems.items.extend(looked.problems)
+    found = [(path, is_page) for path, is_page, _, _ in looked.files]
     metas: list[ArticleMeta | PageMeta | None] = [None] * len(found)
     found_problems: list[list[Problem]] = [[] for _ in found]  # kept in file order
     to_parse: list[int] = []
     stats = result.stats
-    for index, (path, _) in enumerate(found):
-        rel = str(path).removeprefix(site) if str(path).startswith(site) else _rel_of(path, config)
+    for index, (path, _, rel, stat) in enumerate(looked.files):
         record = known.get(rel)
-        stats[rel] = stat = _stat_key(path)
+        stats[rel] = stat
         if stat is not None and record is not None and record.get("stat") == stat:
             hashed = record["digest"]  # the very file hashed before: not read again
         else:
@@ -145,24 +143,34 @@ def _stat_key(path: Path) -> list[int] | None:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
 
 
-def source_stats(config: SiteConfig) -> dict[str, list[int] | None] | None:
-    """Every source file and its `_stat_key`, without reading any; None if the folders hold
-    anything a build would report (a link leading out, a bad name)."""
+@dataclass(frozen=True)
+class SourceLook:
+    """Every source file found, with its `_stat_key`, and what the search found wrong."""
+
+    files: list[tuple[Path, bool, str, list[int] | None]]  # path, is a page, rel, stat key
+    problems: list[Problem]
+
+    def stats(self) -> dict[str, list[int] | None] | None:
+        """rel → stat key of every source; None if the folders hold anything a build
+        would report (a link leading out, a bad name)."""
+        return None if self.problems else {rel: stat for _, _, rel, stat in self.files}
+
+
+def look_for_sources(config: SiteConfig) -> SourceLook:
+    """Find the Markdown files and stat them, without reading any (the quick check's look,
+    which the build's reading then reuses)."""
     problems = ProblemList()
     content = config.content_dir
     found = [
-        *discover(content / "articles", "**/*.md", config.site_dir, problems),
-        *discover(content / "pages", "*.md", config.site_dir, problems),
+        *((p, False) for p in discover(content / "articles", "**/*.md", config.site_dir, problems)),
+        *((p, True) for p in discover(content / "pages", "*.md", config.site_dir, problems)),
     ]
-    if problems.items:
-        return None
     site = f"{config.site_dir}/"
-    return {
-        (str(p).removeprefix(site) if str(p).startswith(site) else _rel_of(p, config)): (
-            _stat_key(p)
-        )
-        for p in found
-    }
+    files = []
+    for path, is_page in found:
+        rel = str(path).removeprefix(site) if str(path).startswith(site) else _rel_of(path, config)
+        files.append((path, is_page, rel, _stat_key(path)))
+    return SourceLook(files, list(problems.items))
 
 
 def _rel_of(path: Path, config: SiteConfig) -> str:
