@@ -68,7 +68,7 @@ from generator.library import build_library
 from generator.markdown_render import MarkdownRenderer
 from generator.model import Article
 from generator.parallel import parallel_map
-from generator.plan import CopyJob, Job, plan_site
+from generator.plan import CopyJob, Job, PageJob, plan_site
 from generator.preview_start import start_from_cache
 from generator.reader import SourceFile, discover, split_source
 from generator.render import make_environment
@@ -78,6 +78,7 @@ from generator.theme import template_texts
 from generator.urls import Links
 
 Progress = Callable[[str, int, int], None]
+Announce = Callable[[int, frozenset[str]], None]  # (generation, output files changed so far)
 
 
 @dataclass
@@ -160,13 +161,23 @@ class IncrementalSite:
         self.warnings: list[Problem] = []
         self.articles = 0
         self.bodies_rendered_at_start = 0  # Markdown bodies the cache did not have
+        self._early: Announce | None = None
         self._state: _State | None = None
         self._renderer = MarkdownRenderer()
 
-    def rebuild(self, changes: Changes | None = None) -> RebuildResult:
-        """Bring the site up to date; problems are recorded in `error`, never raised."""
+    def rebuild(
+        self, changes: Changes | None = None, early: Announce | None = None
+    ) -> RebuildResult:
+        """Bring the site up to date; problems are recorded in `error`, never raised.
+
+        `early(generation, files)`: after an edit of article bodies alone, called as soon as
+        the pages showing them are in `outputs`, before the feeds carrying them are rendered
+        (an open tab can reload meanwhile); `generation` is bumped for it, and the result
+        still lists every file changed.
+        """
         changes = changes or Changes(everything=True)
         timings: dict[str, float] = {}
+        self._early = early if self.error is None else None
         try:
             changed, rendered = self._rebuild(changes, timings)
         except SiteError as exc:
@@ -539,9 +550,16 @@ class IncrementalSite:
     ) -> tuple[frozenset[str], int]:
         assert state.signatures is not None
         indexes = sorted({i for slug in changed for i in state.showing_body.get(slug, ())})
+        # Pages before feeds, so that an open tab can reload before the feeds are done.
+        indexes.sort(key=lambda index: not isinstance(state.jobs[index], PageJob))
         outputs = dict(self.outputs)
         touched = set()
         for index in indexes:
+            if self._early and touched and not isinstance(state.jobs[index], PageJob):
+                self.outputs = MappingProxyType(dict(outputs))
+                self.generation += 1
+                self._early(self.generation, frozenset(touched))
+                self._early = None
             job = state.jobs[index] = replace_articles(state.jobs[index], changed)
             target = job_target(job).as_posix()
             data = render_job(job, state.env, state.config, state.links)

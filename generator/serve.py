@@ -128,16 +128,28 @@ class LivePreview:
         self._error_template = env.get_template("fejl.html")
 
     def rebuild(self, changes: Changes | None = None) -> RebuildResult:
+        """Rebuild and tell the tabs; after a body edit, first about the pages showing it
+        (`IncrementalSite.rebuild`'s `early`), then about the feeds carrying it."""
+        announced: set[str] = set()
+
+        def early(generation: int, changed: frozenset[str]) -> None:
+            announced.update(changed)
+            self._publish(ReloadEvent(generation, changed, False))
+
         with self._build_lock:
-            result = self.site.rebuild(changes)
+            result = self.site.rebuild(changes, early)
             if result.error is None:
                 self._write_service_data()
-            event = ReloadEvent(result.generation, result.changed, result.error is not None)
+            changed = None if result.changed is None else result.changed - announced
+            event = ReloadEvent(result.generation, changed, result.error is not None)
         if event.changed is None or event.changed or event.error != self._last.error:
-            with self._events:
-                self._last = event
-                self._events.notify_all()
+            self._publish(event)
         return result
+
+    def _publish(self, event: ReloadEvent) -> None:
+        with self._events:
+            self._last = event
+            self._events.notify_all()
 
     def last_event(self) -> ReloadEvent:
         with self._events:

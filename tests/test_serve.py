@@ -152,16 +152,21 @@ def preview(preview_site: Site) -> Iterator[Preview]:
         running.process.wait(timeout=10)
 
 
-def test_editing_a_body_changes_the_page_and_sends_one_reload_event(preview_site, preview):
+def test_editing_a_body_announces_its_page_first_then_the_feeds(preview_site, preview):
     status, html = preview.get("artikel/koege-flytter-driften/")
     assert status == 200 and "Første udgave" in html
+    before = preview.status()["generation"]
     preview_site.article("2021/koege.md", ARTICLE, "Anden udgave af teksten.\n")
-    event = preview.next_event("reload")
-    assert "artikel/koege-flytter-driften/index.html" in event["changed"]
-    assert "feed.xml" in event["changed"]  # the site feed carries the body
-    assert "index.html" not in event["changed"]  # the front page shows only the card
-    assert event["error"] is False
+    page = preview.next_event("reload")  # the tab reloads before the feeds are rendered
+    assert page["changed"] == ["artikel/koege-flytter-driften/index.html"]
+    assert page["error"] is False and page["generation"] == before + 1
+    feeds = preview.next_event("reload")
+    assert "feed.xml" in feeds["changed"]  # the site feed carries the body
+    assert "artikel/koege-flytter-driften/index.html" not in feeds["changed"]  # no 2nd reload
+    assert "index.html" not in feeds["changed"]  # the front page shows only the card
+    assert feeds["generation"] == before + 2 == preview.status()["generation"]
     assert "Anden udgave" in preview.get("artikel/koege-flytter-driften/")[1]
+    assert "Anden udgave" in preview.get("feed.xml")[1]
 
 
 def test_added_and_deleted_articles_appear_and_disappear(preview_site, preview):

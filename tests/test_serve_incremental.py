@@ -87,6 +87,32 @@ def test_a_body_edit_skips_the_passes_over_the_whole_site_and_stays_right(site, 
     same_as_full_build(site, preview, tmp_path / "3")
 
 
+def test_a_body_edit_hands_over_its_page_before_the_feeds_are_rendered(site, tmp_path):
+    make_site(site)
+    preview = preview_of(site)
+    seen = []
+
+    def early(generation, changed):
+        outputs = preview.outputs
+        seen.append(
+            (generation, changed, outputs["artikel/artikel-3/index.html"], outputs["feed.xml"])
+        )
+
+    old_feed = preview.outputs["feed.xml"]
+    a3 = "title: Artikel 3\ndate: 2021-06-03 09:00\nsection: Drift\ntags: [Cloud, KL]\n"
+    path = site.article("2021/a3.md", a3, "Helt ny tekst.\n")
+    result = preview.rebuild(Changes(frozenset({path})), early)
+    [(generation, changed, page, feed)] = seen
+    assert changed == {"artikel/artikel-3/index.html"} and b"Helt ny tekst" in page
+    assert feed == old_feed  # not rendered yet
+    assert result.generation == generation + 1 and "feed.xml" in result.changed
+    assert b"Helt ny tekst" in preview.outputs["feed.xml"]
+    same_as_full_build(site, preview, tmp_path)
+    seen.clear()  # a title edit has no such early part: lists and feeds change together
+    path = site.article("2021/a3.md", a3.replace("Artikel 3", "Ny titel"), "Tekst.\n")
+    assert preview.rebuild(Changes(frozenset({path})), early).error is None and seen == []
+
+
 def test_a_body_edit_that_breaks_a_link_is_reported_and_recovers(site, tmp_path):
     make_site(site)
     preview = preview_of(site)
