@@ -162,6 +162,7 @@ class IncrementalSite:
         self.articles = 0
         self.bodies_rendered_at_start = 0  # Markdown bodies the cache did not have
         self._early: Announce | None = None
+        self._announced = False  # `early` was called in this rebuild
         self._state: _State | None = None
         self._renderer = MarkdownRenderer()
 
@@ -172,12 +173,14 @@ class IncrementalSite:
 
         `early(generation, files)`: after an edit of article bodies alone, called as soon as
         the pages showing them are in `outputs`, before the feeds carrying them are rendered
-        (an open tab can reload meanwhile); `generation` is bumped for it, and the result
-        still lists every file changed.
+        (an open tab can reload meanwhile). The rebuild's generation is bumped for it, not
+        again at the end (one rebuild, one generation: the feeds change no page), and the
+        result still lists every file changed.
         """
         changes = changes or Changes(everything=True)
         timings: dict[str, float] = {}
         self._early = early if self.error is None else None
+        self._announced = False
         try:
             changed, rendered = self._rebuild(changes, timings)
         except SiteError as exc:
@@ -199,7 +202,8 @@ class IncrementalSite:
             self.generation += 1
             return RebuildResult(self.generation, frozenset(), self.error, timings)
         self.error = None
-        self.generation += 1
+        if not self._announced:  # else bumped when `early` was called
+            self.generation += 1
         return RebuildResult(self.generation, changed, None, timings, rendered)
 
     # The phases, in the order build() runs them.
@@ -559,7 +563,7 @@ class IncrementalSite:
                 self.outputs = MappingProxyType(dict(outputs))
                 self.generation += 1
                 self._early(self.generation, frozenset(touched))
-                self._early = None
+                self._early, self._announced = None, True
             job = state.jobs[index] = replace_articles(state.jobs[index], changed)
             target = job_target(job).as_posix()
             data = render_job(job, state.env, state.config, state.links)

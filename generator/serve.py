@@ -8,6 +8,7 @@ folder and are served under /__kommunenyt/ only here; a built site never contain
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import json
@@ -104,6 +105,7 @@ class ReloadEvent:
     generation: int
     changed: frozenset[str] | None  # output files; None means all of them
     error: bool
+    sequence: int = 0  # its place in the stream (a rebuild may send two: pages, then feeds)
 
     def json(self) -> str:
         changed = None if self.changed is None else sorted(self.changed)
@@ -148,7 +150,7 @@ class LivePreview:
 
     def _publish(self, event: ReloadEvent) -> None:
         with self._events:
-            self._last = event
+            self._last = dataclasses.replace(event, sequence=self._last.sequence + 1)
             self._events.notify_all()
 
     def last_event(self) -> ReloadEvent:
@@ -156,12 +158,10 @@ class LivePreview:
             return self._last
 
     def wait_for_event(self, after: int, timeout: float) -> ReloadEvent | None:
-        """The next event newer than generation `after`, or None after `timeout` seconds."""
+        """The next event after sequence number `after`, or None after `timeout` seconds."""
         with self._events:
-            self._events.wait_for(
-                lambda: self._last.generation > after or self.closed, timeout=timeout
-            )
-            return self._last if self._last.generation > after else None
+            self._events.wait_for(lambda: self._last.sequence > after or self.closed, timeout)
+            return self._last if self._last.sequence > after else None
 
     def close(self) -> None:
         with self._events:
@@ -249,13 +249,14 @@ class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):
             self._send(404, "text/plain", b"not found", send_body)
 
     def _event_stream(self) -> None:
-        """Server-Sent Events: `hello` with the current state, then one `reload` per rebuild."""
+        """Server-Sent Events: `hello` with the current state, then a `reload` per rebuild (two
+        after a body edit: its pages, then its feeds, both of the rebuild's generation)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen = self.preview.site.generation
-        hello = ReloadEvent(seen, None, self.preview.site.error is not None)
+        seen = self.preview.last_event().sequence
+        hello = ReloadEvent(self.preview.site.generation, None, self.preview.site.error is not None)
         try:
             self._write_event("hello", hello.json(), retry=1000)
             while not self.preview.closed:
@@ -263,7 +264,7 @@ class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):
                 if event is None:
                     self.wfile.write(b": keepalive\n\n")
                 else:
-                    seen = event.generation
+                    seen = event.sequence
                     self._write_event("reload", event.json())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):

@@ -4,6 +4,7 @@ edited on disk, pages fetched over HTTP and reload events read from the SSE stre
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
 import os
 import queue
@@ -164,7 +165,7 @@ def test_editing_a_body_announces_its_page_first_then_the_feeds(preview_site, pr
     assert "feed.xml" in feeds["changed"]  # the site feed carries the body
     assert "artikel/koege-flytter-driften/index.html" not in feeds["changed"]  # no 2nd reload
     assert "index.html" not in feeds["changed"]  # the front page shows only the card
-    assert feeds["generation"] == before + 2 == preview.status()["generation"]
+    assert feeds["generation"] == before + 1 == preview.status()["generation"]  # one rebuild
     assert "Anden udgave" in preview.get("artikel/koege-flytter-driften/")[1]
     assert "Anden udgave" in preview.get("feed.xml")[1]
 
@@ -285,6 +286,70 @@ def test_the_open_tab_reloads_itself_after_a_save(preview_site, preview, browser
         wait_until(page, "document.body.innerText.includes('Igen i orden')", timeout=15000)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_a_body_edit_shows_before_its_feeds_are_done_and_reloads_the_tab_once(
+    preview_site, browser, monkeypatch
+):
+    """In process, with feeds made slow: the tab must show the edit while the feeds are
+    still being rendered, and must not load again when they are done, even when its event
+    stream (re)connects only after that (its `hello` then tells the final generation)."""
+    import generator.incremental as incremental
+    from generator.changes import Changes
+    from generator.plan import FeedJob
+    from generator.serve import LivePreview, PreviewRequestHandler, bind_handler
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PreviewRequestHandler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    preview = LivePreview(incremental.IncrementalSite(preview_site.root, base_url=base))
+    bind_handler(server, preview)
+    preview.rebuild()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    render_job = incremental.render_job
+    feeds_done = threading.Event()
+
+    def slow_feeds(job, *args):
+        if isinstance(job, FeedJob):
+            time.sleep(0.4)  # 12 feeds: ≈ 5 s
+        return render_job(job, *args)
+
+    event_stream = PreviewRequestHandler._event_stream
+
+    def late_hello(handler):
+        if edited.is_set():
+            feeds_done.wait(30)
+        event_stream(handler)
+
+    edited = threading.Event()
+    page = browser.new_page()
+    try:
+        page.goto(base + "artikel/koege-flytter-driften/")
+        wait_until(page, "true")
+        time.sleep(0.5)  # its event stream is connected
+        monkeypatch.setattr(incremental, "render_job", slow_feeds)
+        monkeypatch.setattr(PreviewRequestHandler, "_event_stream", late_hello)
+        edited.set()
+        path = preview_site.article("2021/koege.md", ARTICLE, "Udgave nummer to.\n")
+        thread = threading.Thread(
+            target=lambda: (preview.rebuild(Changes(frozenset({path}))), feeds_done.set())
+        )
+        thread.start()
+        wait_until(page, "document.body.innerText.includes('Udgave nummer to')", timeout=4000)
+        assert not feeds_done.is_set()  # shown while the feeds were still being rendered
+        page.evaluate("window.stillTheSameTab = true")  # gone if the tab loads again
+        thread.join(timeout=30)
+        assert feeds_done.is_set() and "Udgave nummer to" in preview.site.outputs[
+            "feed.xml"
+        ].decode("utf-8")
+        time.sleep(1.5)  # longer than the reload script's reconnect delay
+        assert page.evaluate("window.stillTheSameTab === true")
+    finally:
+        page.close()
+        preview.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_damaged_build_cache_is_named_in_the_log_and_the_preview_still_works(preview_site):

@@ -105,7 +105,7 @@ def test_a_body_edit_hands_over_its_page_before_the_feeds_are_rendered(site, tmp
     [(generation, changed, page, feed)] = seen
     assert changed == {"artikel/artikel-3/index.html"} and b"Helt ny tekst" in page
     assert feed == old_feed  # not rendered yet
-    assert result.generation == generation + 1 and "feed.xml" in result.changed
+    assert result.generation == generation and "feed.xml" in result.changed  # one rebuild
     assert b"Helt ny tekst" in preview.outputs["feed.xml"]
     same_as_full_build(site, preview, tmp_path)
     seen.clear()  # a title edit has no such early part: lists and feeds change together
