@@ -12,20 +12,18 @@ what each produced, keyed by its inputs:
 
 The library and the plan are made anew on every rebuild (they are fast), except after a
 save that changed only article bodies: then just those bodies and the pages and feeds
-showing them are redone (`_body_edit`). A template or site.toml change starts from scratch.
+showing them are redone (generator.body_edits). A template or site.toml change starts from scratch.
 A rebuild that fails keeps the last good site and records the problems, which the preview
 server shows as an error page.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,6 +39,7 @@ from generator.articles import (
     render_body,
     static_files,
 )
+from generator.body_edits import body_edits, take_body_edits
 from generator.build import (
     CACHE_DIR,
     add_theme_helpers,
@@ -63,77 +62,29 @@ from generator.config import SiteConfig, load_config
 from generator.content import ArticleMeta, PageMeta, article_meta, load_authors, page_meta
 from generator.deps import Signatures, library_uses, replace_articles
 from generator.errors import Problem, ProblemList, SiteError
-from generator.images import ImageSet, prepare_images
+from generator.images import prepare_images
 from generator.library import build_library
 from generator.markdown_render import MarkdownRenderer
 from generator.model import Article
 from generator.parallel import parallel_map
-from generator.plan import CopyJob, Job, PageJob, plan_site
+from generator.plan import CopyJob, PageJob, plan_site
 from generator.preview_start import start_from_cache
-from generator.reader import SourceFile, discover, split_source
+from generator.preview_state import (
+    CheckedMeta,
+    PreviewState,
+    RenderedBody,
+    SourceRead,
+    article_key,
+    forget_source,
+)
+from generator.reader import discover, split_source
 from generator.render import make_environment
-from generator.slugs import slugify
 from generator.sources import reread
 from generator.theme import template_texts
 from generator.urls import Links
 
 Progress = Callable[[str, int, int], None]
 Announce = Callable[[int, frozenset[str]], None]  # (generation, output files changed so far)
-
-
-@dataclass
-class _Read:
-    source: SourceFile | None
-    problems: tuple[Problem, ...]
-
-
-@dataclass
-class _Meta:
-    source: SourceFile | None
-    epoch: int
-    meta: ArticleMeta | PageMeta | None
-    problems: tuple[Problem, ...]
-
-
-@dataclass
-class _Body:
-    text: str | None  # None: rendered from a file whose body was not read (the cache's)
-    lookups: LinkLookups
-    html: str
-    problems: tuple[Problem, ...]
-    source: SourceFile | None = None  # the body is still right while this is the source
-
-
-@dataclass
-class _State:
-    """Everything derived from site.toml and the templates; dropped when they change."""
-
-    config: SiteConfig
-    links: Links
-    now: dt.datetime
-    epoch: int  # bumped when authors.yaml changes: every article is validated again
-    authors: dict | None = None
-    author_problems: tuple[Problem, ...] = ()
-    reads: dict[Path, _Read] = field(default_factory=dict)
-    metas: dict[Path, _Meta] = field(default_factory=dict)
-    bodies: dict[Path, _Body] = field(default_factory=dict)
-    articles: dict[Path, tuple[tuple, Article]] = field(default_factory=dict)
-    discovery_problems: tuple[Problem, ...] = ()
-    statics: list[tuple[str, Path]] | None = None
-    images: ImageSet | None = None
-    assets: list[tuple[str, Path]] | None = None
-    env: object | None = None
-    signatures: Signatures | None = None
-    rendered: dict[str, tuple[object, bytes]] = field(default_factory=dict)
-    # The last plan, for rebuilding after edits that changed article bodies only.
-    jobs: list[Job] = field(default_factory=list)
-    articles_in_plan: list[Article] = field(default_factory=list)
-    pages_in_plan: list[PageMeta] = field(default_factory=list)
-    showing_body: dict[str, list[int]] = field(default_factory=dict)  # slug → job indexes
-    content_rels: dict[Path, str] = field(default_factory=dict)
-    # The link targets and canonical names of the last full rebuild, for body edits.
-    targets: LinkTargets | None = None
-    names: CanonicalNames | None = None
 
 
 class IncrementalSite:
@@ -163,7 +114,7 @@ class IncrementalSite:
         self.bodies_rendered_at_start = 0  # Markdown bodies the cache did not have
         self._early: Announce | None = None
         self._announced = False  # `early` was called in this rebuild
-        self._state: _State | None = None
+        self._state: PreviewState | None = None
         self._renderer = MarkdownRenderer()
 
     def rebuild(
@@ -273,92 +224,19 @@ class IncrementalSite:
         self.articles = len(articles)
         return changed, rendered
 
-    def _body_edit(self, state: _State, paths: Iterable[Path]) -> tuple[frozenset[str], int] | None:
-        """A save that changed only the Markdown body of articles on the site, or None.
-
-        Such an edit can change only those articles' pages and the feeds carrying their
-        bodies, so the passes over every article (validation, link checks, library, plan)
-        are skipped: what an editor typing in one article waits for. Anything more (front
-        matter, a new or gone warning, a changed card such as a new first paragraph, a
-        new or deleted file) returns None and the full rebuild runs.
-        """
-        if not state.jobs or state.env is None or state.signatures is None:
+    def _body_edit(
+        self, state: PreviewState, paths: Iterable[Path]
+    ) -> tuple[frozenset[str], int] | None:
+        """Only article bodies changed (generator.body_edits): render what shows them."""
+        edits = body_edits(state, paths, self.site_dir, self._renderer)
+        if edits is None:
             return None
-        if state.targets is None or state.names is None:
-            return None
-        edits = []
-        for path in paths:
-            edit = self._edited_body(state, path)
-            if edit is None:
-                return None
-            edits.append(edit)
-        changed = {}
-        for path, read, meta, body, key, article in edits:
-            state.reads[path], state.metas[path], state.bodies[path] = read, meta, body
-            state.articles[path] = (key, article)
-            changed[article.slug] = article
-        plan = list(state.articles_in_plan)
-        for index, article in enumerate(plan):
-            plan[index] = changed.get(article.slug, article)
+        changed, plan = take_body_edits(state, edits)
         result = self._render_bodies_only(state, changed)
         state.articles_in_plan = plan  # after rendering: a failure leaves the edit pending
         return result
 
-    def _edited_body(self, state: _State, path: Path) -> tuple | None:
-        """The new state of one article whose body alone changed, or None."""
-        read, known, body, cached = (
-            state.reads.get(path),
-            state.metas.get(path),
-            state.bodies.get(path),
-            state.articles.get(path),
-        )
-        if read is None or known is None or body is None or cached is None:
-            return None
-        if not isinstance(known.meta, ArticleMeta) or known.epoch != state.epoch:
-            return None
-        previous = cached[1]
-        if not any(a is previous for a in state.articles_in_plan):
-            return None  # not on the site (a draft while drafts are hidden)
-        problems = ProblemList()
-        try:
-            source = split_source(path, self.site_dir, problems)
-        except FileNotFoundError:
-            return None
-        if tuple(problems.items) != read.problems:
-            return None
-        found = ProblemList()
-        meta = article_meta(source, state.config, state.authors, found)
-        if (
-            meta is None
-            or tuple(found.items) != known.problems
-            or dataclasses.replace(meta, source=known.meta.source) != known.meta
-        ):
-            return None
-        shown = ProblemList()
-        lookups: LinkLookups = {}
-        html = render_body(self._renderer, state.targets, meta, shown, lookups)
-        if tuple(shown.items) != body.problems:
-            return None
-        names = state.names
-        key = (
-            meta,
-            html,
-            names.sections[slugify(meta.section)],
-            *(names.tags[slugify(t)] for t in meta.tags),
-        )
-        article = make_article(meta, html, names)
-        if state.signatures.card(article) != state.signatures.card(previous):
-            return None
-        return (
-            path,
-            _Read(source, read.problems),
-            _Meta(source, state.epoch, meta, known.problems),
-            _Body(source.body, lookups, html, body.problems, source),
-            key,
-            article,
-        )
-
-    def _start_from_cache(self, state: _State) -> list[Problem]:
+    def _start_from_cache(self, state: PreviewState) -> list[Problem]:
         """Read and render through the build cache, as `build` does (generator.preview_start);
         returns its warnings (a cache discarded or not saved)."""
         if state.statics is None or state.images is None:
@@ -379,25 +257,25 @@ class IncrementalSite:
         state.discovery_problems = start.other_problems
         for file in start.files:
             source = file.meta.source if file.meta is not None else None
-            state.reads[file.path] = _Read(source, ())
-            state.metas[file.path] = _Meta(source, state.epoch, file.meta, file.problems)
+            state.reads[file.path] = SourceRead(source, ())
+            state.metas[file.path] = CheckedMeta(source, state.epoch, file.meta, file.problems)
             if file.body is not None and source is not None:
                 text = None if file.unread else source.body
                 body = file.body
-                state.bodies[file.path] = _Body(
+                state.bodies[file.path] = RenderedBody(
                     text, body.lookups, body.html, body.problems, source
                 )
         self.bodies_rendered_at_start = start.rendered
         return start.warnings
 
-    def _fresh_state(self) -> _State:
+    def _fresh_state(self) -> PreviewState:
         config = load_config(self.site_dir)
         if self.base_url:
             config = config.with_base_url(self.base_url)
         now = self.fixed_now or dt.datetime.now(dt.UTC)
-        return _State(config, Links(config), now, epoch=0)
+        return PreviewState(config, Links(config), now, epoch=0)
 
-    def _read_sources(self, state: _State, kinds: Mapping[str, set[Path]]) -> None:
+    def _read_sources(self, state: PreviewState, kinds: Mapping[str, set[Path]]) -> None:
         """Read new and changed Markdown files; find files again when some came or went."""
         changed = kinds.get(ARTICLE, set()) | kinds.get(PAGE, set())
         known = set(state.reads)
@@ -411,22 +289,22 @@ class IncrementalSite:
             to_read = {p for p in changed if p in known and p.is_file()}
             gone = {p for p in changed if p in known} - to_read
         for path in gone:
-            _forget(state, path)
+            forget_source(state, path)
         for path in sorted(to_read):
             problems = ProblemList()
             try:
                 source = split_source(path, self.site_dir, problems)
             except FileNotFoundError:  # deleted while we looked
-                _forget(state, path)
+                forget_source(state, path)
                 continue
-            state.reads[path] = _Read(source, tuple(problems.items))
+            state.reads[path] = SourceRead(source, tuple(problems.items))
 
     def _discover(self, config: SiteConfig, problems: ProblemList) -> Iterator[Path]:
         content = config.content_dir
         yield from discover(content / "articles", "**/*.md", config.site_dir, problems)
         yield from discover(content / "pages", "*.md", config.site_dir, problems)
 
-    def _validate(self, state: _State) -> tuple[list[ArticleMeta], list[PageMeta]]:
+    def _validate(self, state: PreviewState) -> tuple[list[ArticleMeta], list[PageMeta]]:
         """Front matter → metadata, for files whose source or authors changed."""
         pages_dir = state.config.content_dir / "pages"
         articles, pages = [], []
@@ -444,7 +322,7 @@ class IncrementalSite:
                         if path.parent == pages_dir
                         else article_meta(read.source, state.config, state.authors, problems)
                     )
-                cached = _Meta(read.source, state.epoch, meta, tuple(problems.items))
+                cached = CheckedMeta(read.source, state.epoch, meta, tuple(problems.items))
                 state.metas[path] = cached
             errors.extend(cached.problems)
             if isinstance(cached.meta, PageMeta):
@@ -458,7 +336,7 @@ class IncrementalSite:
         return articles, pages
 
     def _bodies(
-        self, state: _State, metas: list[ArticleMeta], page_metas: list[PageMeta]
+        self, state: PreviewState, metas: list[ArticleMeta], page_metas: list[PageMeta]
     ) -> tuple[list[Article], list]:
         assert state.statics is not None
 
@@ -487,7 +365,7 @@ class IncrementalSite:
                 full = reread(meta, self.site_dir)  # metadata from the cache has no body
                 html = render_body(self._renderer, targets, full, found, lookups)
                 text = meta.source.body if full is meta else None
-                cached = state.bodies[path] = _Body(
+                cached = state.bodies[path] = RenderedBody(
                     text, lookups, html, tuple(found.items), meta.source
                 )
             problems.extend(cached.problems)
@@ -498,12 +376,7 @@ class IncrementalSite:
         articles = []
         for index, meta in enumerate(metas, start=1):
             html = body(meta)
-            key = (
-                meta,
-                html,
-                names.sections[slugify(meta.section)],
-                *(names.tags[slugify(t)] for t in meta.tags),
-            )
+            key = article_key(meta, html, names)
             cached = state.articles.get(meta.source.path)
             if cached is None or cached[0] != key:
                 cached = state.articles[meta.source.path] = (key, make_article(meta, html, names))
@@ -519,7 +392,7 @@ class IncrementalSite:
 
     def _bodies_only(
         self,
-        state: _State,
+        state: PreviewState,
         kinds: Mapping[str, set[Path]],
         articles: list[Article],
         page_metas: list[PageMeta],
@@ -550,7 +423,7 @@ class IncrementalSite:
         return changed
 
     def _render_bodies_only(
-        self, state: _State, changed: dict[str, Article]
+        self, state: PreviewState, changed: dict[str, Article]
     ) -> tuple[frozenset[str], int]:
         assert state.signatures is not None
         indexes = sorted({i for slug in changed for i in state.showing_body.get(slug, ())})
@@ -575,7 +448,7 @@ class IncrementalSite:
         return frozenset(touched), len(indexes)
 
     def _render(
-        self, state: _State, jobs: list, articles: Iterable[Article]
+        self, state: PreviewState, jobs: list, articles: Iterable[Article]
     ) -> tuple[frozenset[str] | None, int]:
         """Render the jobs whose signature changed; swap in the new files all at once."""
         full = not state.rendered
@@ -633,11 +506,6 @@ class IncrementalSite:
         state.rendered = rendered
         self.outputs = MappingProxyType(outputs)
         return (None if full else frozenset(changed)), count
-
-
-def _forget(state: _State, path: Path) -> None:
-    for cache in (state.reads, state.metas, state.bodies, state.articles):
-        cache.pop(path, None)
 
 
 @contextmanager
