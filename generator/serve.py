@@ -8,6 +8,7 @@ folder and are served under /__kommunenyt/ only here; a built site never contain
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import http.server
@@ -96,6 +97,7 @@ PREVIEW_PREFIX = "/__kommunenyt/"
 _PREVIEW_FILES = {"livereload.js": "application/javascript", "fejl.css": "text/css"}
 _TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/xml")
 _KEEPALIVE_SECONDS = 15.0
+_RECENT_EVENTS = 64  # kept for streams that wake up late (LivePreview.wait_for_event)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class LivePreview:
         self._build_lock = threading.Lock()
         self._events = threading.Condition()
         self._last = ReloadEvent(0, None, False)
+        self._recent: collections.deque[ReloadEvent] = collections.deque(maxlen=_RECENT_EVENTS)
         self.closed = False
         theme = default_theme_dir() / "preview"
         self._files = {name: (theme / name).read_bytes() for name in _PREVIEW_FILES}
@@ -151,6 +154,7 @@ class LivePreview:
     def _publish(self, event: ReloadEvent) -> None:
         with self._events:
             self._last = dataclasses.replace(event, sequence=self._last.sequence + 1)
+            self._recent.append(self._last)
             self._events.notify_all()
 
     def last_event(self) -> ReloadEvent:
@@ -158,10 +162,22 @@ class LivePreview:
             return self._last
 
     def wait_for_event(self, after: int, timeout: float) -> ReloadEvent | None:
-        """The next event after sequence number `after`, or None after `timeout` seconds."""
+        """Every event after sequence number `after`, as one (None after `timeout` seconds).
+
+        A stream may wake up only after several events (a body edit sends two at once):
+        their changed files are joined, so the page event is not lost behind the feeds'.
+        """
         with self._events:
             self._events.wait_for(lambda: self._last.sequence > after or self.closed, timeout)
-            return self._last if self._last.sequence > after else None
+            if self._last.sequence <= after:
+                return None
+            missed = [e for e in self._recent if e.sequence > after]
+            if len(missed) < self._last.sequence - after:  # older ones forgotten: all changed
+                return dataclasses.replace(self._last, changed=None)
+            if any(e.changed is None for e in missed):
+                return dataclasses.replace(self._last, changed=None)
+            joined = frozenset().union(*(e.changed for e in missed))
+            return dataclasses.replace(self._last, changed=joined)
 
     def close(self) -> None:
         with self._events:

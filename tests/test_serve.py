@@ -364,3 +364,19 @@ def test_a_damaged_build_cache_is_named_in_the_log_and_the_preview_still_works(p
     finally:
         running.process.terminate()
         running.process.wait(timeout=10)
+
+
+def test_an_event_stream_that_wakes_late_gets_every_change_since_it_last_looked(tmp_path):
+    from generator.incremental import IncrementalSite
+    from generator.serve import LivePreview, ReloadEvent
+
+    preview = LivePreview(IncrementalSite(tmp_path))
+    start = preview.last_event().sequence
+    preview._publish(ReloadEvent(2, frozenset({"artikel/a/index.html"}), False))  # the page
+    preview._publish(ReloadEvent(2, frozenset({"feed.xml"}), False))  # then its feeds
+    event = preview.wait_for_event(start, timeout=0)
+    assert event.changed == {"artikel/a/index.html", "feed.xml"} and event.generation == 2
+    assert preview.wait_for_event(event.sequence, timeout=0) is None
+    for generation in range(3, 100):  # so far behind that the first are forgotten
+        preview._publish(ReloadEvent(generation, frozenset({"feed.xml"}), False))
+    assert preview.wait_for_event(start, timeout=0).changed is None  # then: everything
