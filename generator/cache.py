@@ -19,18 +19,17 @@ recorded when it was written, so a file changed by hand is rendered again.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from generator import __version__
+from generator.atomic import atomic_file, write_atomically
 from generator.errors import Problem
 
 CACHE_DIR = ".kommunenyt-cache"
@@ -246,7 +245,7 @@ class BuildCache:
             "lookups": [[k, r, h] for (k, r), h in body.lookups.items()],
             "problems": [_problem_fields(p) for p in body.problems],
         }
-        _write_atomically(self._body_path(key), json.dumps(record, ensure_ascii=False).encode())
+        write_atomically(self._body_path(key), json.dumps(record, ensure_ascii=False).encode())
 
     def use_bodies(self, keys: Iterable[str]) -> None:
         """Keep these bodies (still needed) when unused ones are deleted at `save`."""
@@ -320,7 +319,7 @@ def _write_index(path: Path, header: dict, parts: Iterable[bytes]) -> None:
     atomically; the payload is hashed while it is written, so it need not be kept."""
     slot = json.dumps({**header, "checksum": "0" * 32}).encode()  # a checksum's exact length
     hasher = hashlib.blake2b(digest_size=16)
-    with _atomic_file(path) as out:
+    with atomic_file(path) as out:
         out.write(b" " * len(slot) + b"\n")
         for part in parts:
             hasher.update(part)
@@ -329,22 +328,3 @@ def _write_index(path: Path, header: dict, parts: Iterable[bytes]) -> None:
         line = json.dumps({**header, "checksum": hasher.hexdigest()}).encode()
         assert len(line) == len(slot)
         out.write(line)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    with _atomic_file(path) as out:
-        out.write(data)
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file opened for writing that replaces `path` only once it is complete and closed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with partial.open("wb") as out:
-            yield out
-        partial.replace(path)
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()

@@ -14,7 +14,6 @@ import functools
 import http.server
 import json
 import mimetypes
-import os
 import threading
 from dataclasses import dataclass
 from html import escape
@@ -24,6 +23,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import jinja2
 
+from generator.atomic import write_atomically
 from generator.changes import Changes, RebuildResult
 from generator.incremental import IncrementalSite
 from generator.theme import default_theme_dir
@@ -197,11 +197,7 @@ class LivePreview:
         data = self.site.outputs.get(key)
         if self.service_dir is None or data is None:
             return
-        target = self.service_dir / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".tmp")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        write_atomically(self.service_dir / key, data)
 
 
 class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):

@@ -6,7 +6,6 @@ followed on a laptop without a mail server; any mail program opens the files.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import email.policy
 import os
@@ -22,6 +21,7 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from generator.atomic import write_atomically
 from generator.config import SiteConfig
 
 Send = Callable[[EmailMessage], None]
@@ -91,13 +91,9 @@ class Outbox:
 
         def send(msg: EmailMessage) -> None:
             name = f"{_time_prefix()}-{uuid.uuid4().hex[:12]}.eml"
-            temporary = self.folder / f".{name}.tmp"
             try:
-                temporary.write_bytes(msg.as_bytes())
-                os.replace(temporary, self.folder / name)
+                write_atomically(self.folder / name, msg.as_bytes())
             except OSError as exc:  # a full disk or a read-only folder: nothing half-written
-                with contextlib.suppress(OSError):
-                    temporary.unlink(missing_ok=True)
                 raise MailError(f"cannot write to the outbox: {exc.strerror or exc}") from None
 
         yield send
