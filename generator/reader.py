@@ -119,10 +119,13 @@ def strip_control_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
-def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
-    """Decode a file as UTF-8 (with or without BOM), normalised to LF and NFC."""
+def read_text(
+    path: Path, site_dir: Path, problems: ProblemList, data: bytes | None = None
+) -> str | None:
+    """Decode a file (or `data`, its bytes already read) as UTF-8 (with or without BOM),
+    normalised to LF and NFC."""
     rel = _rel(path, site_dir)
-    size = path.stat().st_size
+    size = path.stat().st_size if data is None else len(data)
     if size > MAX_SOURCE_BYTES:
         problems.add(
             rel,
@@ -132,7 +135,8 @@ def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
             "split it into several articles, or put large data in content/static/ and link to it",
         )
         return None
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if b"\x00" in data[:8192]:
         problems.add(
             rel,
@@ -157,10 +161,13 @@ def read_text(path: Path, site_dir: Path, problems: ProblemList) -> str | None:
     return unicodedata.normalize("NFC", strip_control_characters(text))
 
 
-def split_source(path: Path, site_dir: Path, problems: ProblemList) -> SourceFile | None:
-    """Read `path` and parse its YAML front matter; report problems with their line."""
+def split_source(
+    path: Path, site_dir: Path, problems: ProblemList, data: bytes | None = None
+) -> SourceFile | None:
+    """Read `path` (unless its bytes are given) and parse its YAML front matter; report
+    problems with their line."""
     rel = _rel(path, site_dir)
-    text = read_text(path, site_dir, problems)
+    text = read_text(path, site_dir, problems, data)
     if text is None:
         return None
     if not text.strip():

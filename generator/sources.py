@@ -52,9 +52,10 @@ def read_sources(
 ) -> ReadResult:
     """Every article and page, validated; files unchanged since the last build come cached.
 
-    Files to parse are parsed by `jobs` processes when there are many (a cold build):
-    they send back the cache record of each file, not the file, so the bodies are read
-    again only where Markdown is rendered, in the worker that renders them.
+    Files to parse are parsed by `jobs` processes when there are many (a cold build),
+    each read once there and hashed and parsed from the same bytes; they send back the
+    cache record of each file, not the file, so the bodies are read again only where
+    Markdown is rendered, in the worker that renders them.
     """
     result = ReadResult([], [], {}, {})
     known = cache.index.sources if cache.index.meta_key == meta_key else {}
@@ -69,17 +70,19 @@ def read_sources(
     for index, (path, _, rel, stat) in enumerate(looked.files):
         record = known.get(rel)
         stats[rel] = stat
-        if stat is not None and record is not None and record.get("stat") == stat:
+        if record is None:  # nothing to compare with: read, hashed and parsed in `parse`
+            to_parse.append(index)
+            continue
+        if stat is not None and record.get("stat") == stat:
             hashed = record["digest"]  # the very file hashed before: not read again
         else:
             try:
-                data = path.read_bytes()
+                hashed = digest(path.read_bytes())
             except OSError:
-                data = b""  # split_source reports it
-            hashed = digest(data)
+                hashed = digest(b"")  # split_source reports it
         result.digests[rel] = hashed
         meta = None
-        if record is not None and record.get("digest") == hashed:
+        if record.get("digest") == hashed:
             meta = _from_record(record, path, config)
         if meta is not None:
             found_problems[index] = [Problem(*p) for p in record["problems"]]
@@ -89,11 +92,17 @@ def read_sources(
         else:
             to_parse.append(index)
 
-    def parse(index: int) -> tuple[dict | None, bool, list[Problem]]:
-        """The file's cache record (None if it has none), whether it is valid, problems."""
+    def parse(index: int) -> tuple[dict | None, bool, list[Problem], str]:
+        """The file's cache record (None if it has none), whether it is valid, problems,
+        and the digest of the very bytes parsed (each file is read once)."""
         path, is_page = found[index]
         problems_here = ProblemList()
-        source = split_source(path, config.site_dir, problems_here)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None  # split_source reports it
+        hashed = digest(data if data is not None else b"")
+        source = split_source(path, config.site_dir, problems_here, data)
         meta = None
         if source is not None:
             meta = (
@@ -102,16 +111,15 @@ def read_sources(
                 else article_meta(source, config, authors, problems_here)
             )
         if meta is None:
-            return None, False, problems_here.items
-        hashed = result.digests[_rel_of(path, config)]
-        return _record(meta, hashed, problems_here.items), True, problems_here.items
+            return None, False, problems_here.items, hashed
+        return _record(meta, hashed, problems_here.items), True, problems_here.items, hashed
 
     parsed = parallel_map(parse, to_parse, jobs)  # in this process when there are few
-    for index, (record, valid, problems_here) in zip(to_parse, parsed, strict=True):
-        path, is_page = found[index]
+    for index, (record, valid, problems_here, hashed) in zip(to_parse, parsed, strict=True):
+        path, is_page, rel, _ = looked.files[index]
+        result.digests[rel] = hashed
         found_problems[index] = problems_here
         if record is not None:
-            rel = _rel_of(path, config)
             result.records[rel] = dict(record, stat=stats[rel])
             metas[index] = _from_record(record, path, config)
             result.unread.add(path)

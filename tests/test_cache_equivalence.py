@@ -210,6 +210,18 @@ def test_a_source_unchanged_since_it_was_hashed_is_not_read_again(site, monkeypa
     assert "Og MERE." in site.read("artikel/artikel-3/")
 
 
+def test_a_cold_build_reads_each_source_once_to_parse_and_once_to_render(site, monkeypatch):
+    make_site(site)
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or original(self))
+    warm(site)  # no cache yet
+    markdown_read = [name for name in read if name.endswith(".md")]
+    # hashed and parsed from the same bytes (in a worker on a big site), then the body read
+    # where it is rendered: workers send back front matter, never whole files
+    assert markdown_read and all(markdown_read.count(name) == 2 for name in markdown_read)
+
+
 @pytest.fixture
 def trusted_stats(monkeypatch):
     """File times count as settled at once (normally after 2 s), so tests need not wait."""
