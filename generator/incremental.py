@@ -12,8 +12,9 @@ what each produced, keyed by its inputs:
 
 The library and the plan are made anew on every rebuild (they are fast), except after a
 save that changed only article bodies: then just those bodies and the pages and feeds
-showing them are redone (generator.body_edits). A template or site.toml change starts from scratch.
-A rebuild that fails keeps the last good site and records the problems, which the preview
+showing them are redone (generator.body_edits), the pages first so that an open tab can
+reload before the feeds are done. A template or site.toml change starts from scratch. A
+rebuild that fails keeps the last good site and records the problems, which the preview
 server shows as an error page.
 """
 
