@@ -59,12 +59,11 @@ def read_sources(
     """
     result = ReadResult([], [], {}, {})
     known = cache.index.sources if cache.index.meta_key == meta_key else {}
-    if looked is None or looked.problems:  # the problems are reported from a new look
+    if looked is None:
         looked = look_for_sources(config)
     problems.items.extend(looked.problems)
-    found = [(path, is_page) for path, is_page, _, _ in looked.files]
-    metas: list[ArticleMeta | PageMeta | None] = [None] * len(found)
-    found_problems: list[list[Problem]] = [[] for _ in found]  # kept in file order
+    metas: list[ArticleMeta | PageMeta | None] = [None] * len(looked.files)
+    found_problems: list[list[Problem]] = [[] for _ in looked.files]  # kept in file order
     to_parse: list[int] = []
     stats = result.stats
     for index, (path, _, rel, stat) in enumerate(looked.files):
@@ -95,7 +94,7 @@ def read_sources(
     def parse(index: int) -> tuple[dict | None, bool, list[Problem], str]:
         """The file's cache record (None if it has none), whether it is valid, problems,
         and the digest of the very bytes parsed (each file is read once)."""
-        path, is_page = found[index]
+        path, is_page, _, _ = looked.files[index]
         problems_here = ProblemList()
         try:
             data = path.read_bytes()
