@@ -2,7 +2,7 @@
 
 Hard links and atomic placement of single files, the manifest that names a build's files,
 the checks that keep writes inside the output folder, and the atomic exchange of two
-folders. Each works on plain path strings and knows nothing of a build.
+folders. Each is one step on paths it is given and knows nothing of a build.
 """
 
 from __future__ import annotations
