@@ -15,7 +15,6 @@ import os
 import posixpath
 import shutil
 import signal
-import stat
 from pathlib import Path, PurePosixPath
 
 from generator.errors import Problem, SiteError
@@ -49,22 +48,6 @@ def folders_of(keys: set[str]) -> set[str]:
     return folders
 
 
-def real_folders(root: Path, folders: set[str]) -> bool:
-    """Every one of `folders` under `root` is a folder of its own, not a link (or missing)."""
-    for folder in folders:
-        if not folder:
-            continue
-        try:
-            mode = os.lstat(f"{root}/{folder}").st_mode
-        except FileNotFoundError:
-            continue  # made again when needed
-        except OSError:
-            return False
-        if not stat.S_ISDIR(mode):
-            return False
-    return True
-
-
 def walk_files(root: str) -> list[tuple[str, bool]]:
     """(relative path, is a link) of every file and link under `root`; links not followed."""
     found = []
@@ -82,18 +65,19 @@ def walk_files(root: str) -> list[tuple[str, bool]]:
 
 
 def spare_files(spare: Path) -> set[str] | None:
-    """The files in a spare folder by its manifest; None when it cannot be trusted."""
+    """The files and links in a spare folder; None when it is not one kommunenyt made.
+
+    Looked at, not taken from the manifest: the manifest names the site's files, but not
+    the ones the user put in the folder since (a patched output is never walked, which is
+    what makes a patch cheap), and a spare file nobody names would come back into the site.
+    """
     try:
         data = json.loads((spare / MANIFEST).read_text(encoding="utf-8"))
-        files, carried = data["files"], data["carried"]
-        if data.get("generator") != "kommunenyt":
+        if data.get("generator") != "kommunenyt" or not isinstance(data["files"], list):
             return None
-        names = {*files, *carried}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {key for key, _ in walk_files(str(spare)) if key != MANIFEST}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not all(isinstance(n, str) and n and ".." not in n.split("/") for n in names):
-        return None
-    return names
 
 
 def read_bytes_of(path: str) -> bytes:

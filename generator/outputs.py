@@ -55,19 +55,28 @@ def write_outputs(
     """Write every job's file; a signature given as None is computed by `sign` where the
     file is rendered (a cold build: nothing to compare with, so no need to know it first)."""
     result = WriteResult({})
+    reused: list[int] = []
     pending: list[int] = []
     for index, (rel, signature) in enumerate(zip(targets, signatures, strict=True)):
         key = rel.as_posix()
-        writer.reserve(rel)
         old = previous.get(key)
         if (
             old is not None
             and signature is not None
             and old.signature == signature
             and intact(writer.output_dir, key, old)
-            and writer.keep(rel)
         ):
-            result.records[key] = old
+            reused.append(index)
+        else:
+            pending.append(index)
+    writer.start(len(targets), len(pending))
+    for index in pending:
+        writer.reserve(targets[index])
+    for index in reused:
+        rel = targets[index]
+        writer.reserve(rel)
+        if writer.keep(rel):
+            result.records[rel.as_posix()] = previous[rel.as_posix()]
         else:
             pending.append(index)
 
@@ -75,7 +84,7 @@ def write_outputs(
         job, rel = jobs[index], targets[index]
         data = job.path.read_bytes() if isinstance(job, CopyJob) else render(job)
         changed = writer.write_reserved(rel, data)
-        stat = os.stat(writer.staging / rel)
+        stat = os.stat(writer.current(rel))
         indexed = rel.suffix == ".html" and _INDEXED in data
         signature = signatures[index]
         if signature is None:
@@ -135,12 +144,12 @@ def reuse_search(
 
 
 def search_records(writer: OutputWriter, files: Iterable[str], key: str) -> dict[str, OutputRecord]:
-    """Records of index files just written by Pagefind (linked or copied into staging)."""
+    """Records of index files just written by Pagefind (linked or copied, not yet committed)."""
     records = {}
     for name in files:
-        path = writer.staging / name
+        path = writer.current(name)
         stat = os.stat(path)
         records[name] = OutputRecord(
-            f"search:{key}", digest(path.read_bytes()), stat.st_size, stat.st_mtime_ns
+            f"search:{key}", digest(Path(path).read_bytes()), stat.st_size, stat.st_mtime_ns
         )
     return records

@@ -92,7 +92,7 @@ def update_index(
     previous_files: Sequence[str],
     size: int | None = None,
 ) -> SearchIndex:
-    """Index `pages` (already in the staging folder) in shards and add them to the output.
+    """Index `pages` (already written by `writer`) in shards and add them to the output.
 
     A shard is keyed on what Pagefind reads of its pages (search_part), so a page whose
     "Læs også" list or navigation changed does not make its shard stale. A shard whose key
@@ -111,7 +111,7 @@ def update_index(
                 parts = {}
                 for page in shard.pages:
                     if not known[page].search:
-                        parts[page] = search_part((writer.staging / page).read_bytes())
+                        parts[page] = search_part(Path(writer.current(page)).read_bytes())
                         known[page] = replace(known[page], search=digest(parts[page]))
                         result.records[page] = known[page]
                 key = search_key(known, shard.pages)
@@ -124,7 +124,7 @@ def update_index(
                 site = scratch / shard.name / "site"
                 for page in shard.pages:
                     if page not in parts:
-                        parts[page] = search_part((writer.staging / page).read_bytes())
+                        parts[page] = search_part(Path(writer.current(page)).read_bytes())
                     (site / page).parent.mkdir(parents=True, exist_ok=True)
                     (site / page).write_bytes(parts[page])
                 running.append((shard, key, pool.submit(run_pagefind, scratch / shard.name)))

@@ -10,8 +10,14 @@ The folder swapped out is kept as a spare (`.output.kommunenyt-spare`) and becom
 next build's staging folder: it already holds nearly every file and folder of the site,
 so a rebuild after a small change links or writes only what differs from it and deletes
 only what is gone, instead of recreating and deleting tens of thousands of entries. Only
-a spare whose manifest names its files is used; anything else is deleted and the build
-starts from an empty folder.
+a spare with kommunenyt's manifest is used (its files are looked at, not taken from the
+manifest); anything else is deleted and the build starts from an empty folder.
+
+A rebuild that renders only a small share of the site's files (one edited article: its
+page, the lists and feeds showing it) patches the output in place instead
+(generator.output_patch): its new files are staged in a patch folder and renamed into the
+output under a journal, so the swap's link per file of the site is saved and the output
+still never holds a half-done build (an interrupted patch is finished by the next build).
 
 The single steps (linking, placing a file atomically, the manifest, the folder exchange)
 are in generator.output_files; this module decides which to take, and when.
@@ -39,7 +45,6 @@ from generator.output_files import (
     place_link,
     read_bytes_of,
     read_manifest,
-    real_folders,
     refuse_dangerous_output,
     remove_entry,
     remove_stale_folders,
@@ -48,10 +53,17 @@ from generator.output_files import (
     spare_files,
     walk_files,
 )
+from generator.output_patch import JOURNAL, commit_patch, finish_patch, patch_fits
+
+# A rebuild rendering at most this share of the site's files patches the output in place;
+# more (a template or settings change) builds a new folder and swaps it in atomically.
+PATCH_SHARE = 0.05
 
 
 class OutputWriter:
     """Collects the new site in a staging folder; `commit` swaps it in, `abort` discards it.
+
+    `start` comes first: it chooses between the swap and the in-place patch.
 
     One writer at a time per output folder: a second build of the same site waits for the
     first (an exclusive lock beside the folder), so concurrent builds cannot mix their files.
@@ -66,6 +78,9 @@ class OutputWriter:
             self.output_dir.parent / f".{name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
         self.spare = self.output_dir.parent / f".{name}.kommunenyt-spare"
+        self.patch_dir = self.output_dir.parent / f".{name}.kommunenyt-patch"
+        self.patching = False  # chosen by `start`
+        self._started = False
         self.previous: set[str] = set()
         self.written: set[str] = set()
         self.changed = 0
@@ -79,10 +94,10 @@ class OutputWriter:
             self.output_dir.parent.mkdir(parents=True, exist_ok=True)
             self._lock = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o644)
             fcntl.flock(self._lock, fcntl.LOCK_EX)
-            # Holding the lock, any staging folder left beside the output is from a dead build.
+            # Holding the lock, what a dead build left beside the output is finished or goes.
+            finish_patch(self.output_dir, self.patch_dir)
             remove_stale_folders(self.output_dir)
             self.previous = read_manifest(self.output_dir)
-            self._take_spare()
         except BaseException:
             self._unlock()
             raise
@@ -100,14 +115,36 @@ class OutputWriter:
             os.close(self._lock)  # closing the descriptor releases the flock
             self._lock = None
 
+    def start(self, files: int, to_render: int) -> None:
+        """Choose the way to the output for a build of `files` files, `to_render` of them
+        rendered (the rest are the last build's, unchanged): patch it in place or swap."""
+        self._started = True
+        self.patching = (
+            self._reuse_spare and bool(self.previous) and to_render <= files * PATCH_SHARE
+        )
+        if self.patching:
+            self.patch_dir.mkdir()  # none is left: finish_patch ran when the lock was taken
+        else:
+            self._take_spare()
+
+    @property
+    def _root(self) -> str:
+        """Where this build's new files go until `commit`."""
+        return str(self.patch_dir if self.patching else self.staging)
+
+    def current(self, rel: PurePosixPath | str) -> str:
+        """The path of a file this build wrote or kept, as it is before `commit`."""
+        key = rel if isinstance(rel, str) else rel.as_posix()
+        if self.patching:
+            staged = f"{self.patch_dir}/{key}"
+            return staged if os.path.lexists(staged) else f"{self.output_dir}/{key}"
+        return f"{self.staging}/{key}"
+
     def _take_spare(self) -> None:
         """Start from the spare folder when it can be trusted, else from an empty folder."""
         base = None
         if self._reuse_spare and self.output_dir.is_dir() and self.spare.is_dir():
             base = spare_files(self.spare)
-        folders = folders_of(base) if base is not None else set()
-        if base is not None and not real_folders(self.spare, folders):
-            base = None  # a folder replaced by a link could lead a write out of the site
         if base is None:
             shutil.rmtree(self.spare, ignore_errors=True)
             self.staging.mkdir()
@@ -115,9 +152,12 @@ class OutputWriter:
         # Renamed first: if this build dies, the folder is a stale staging folder and goes.
         os.rename(self.spare, self.staging)
         self._base = base
-        self._dirs = folders
+        # Real folders only: the walk does not enter a link, it lists it as a file.
+        self._dirs = folders_of(base)
 
     def _target(self, rel: PurePosixPath) -> str:
+        if not self._started:
+            raise RuntimeError("OutputWriter.start must come before the first file")
         key = rel.as_posix()
         if key in self.written:
             raise SiteError(
@@ -129,10 +169,10 @@ class OutputWriter:
         if rel.is_absolute() or ".." in rel.parts or not key:
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
         folder = posixpath.dirname(key)
-        if folder not in self._dirs:
+        if not self.patching and folder not in self._dirs:
             with disk_errors(rel):
                 self._make_folder(folder)
-        return f"{self.staging}/{key}"
+        return f"{self._root}/{key}"
 
     def _make_folder(self, folder: str, trust_known: bool = True) -> None:
         """Create `folder` in staging; a file of an older build in its way is removed."""
@@ -156,6 +196,8 @@ class OutputWriter:
 
     def keep(self, rel: PurePosixPath) -> bool:
         """Link the previous build's file unchanged; the caller knows its bytes are right."""
+        if self.patching:
+            return True  # it is in the output already, and stays
         key = rel.as_posix()
         try:
             self._placed(key, lambda target: place_link(f"{self.output_dir}/{key}", target))
@@ -170,21 +212,26 @@ class OutputWriter:
         with contextlib.suppress(OSError):
             info = os.stat(old)
             if info.st_size == len(data) and read_bytes_of(old) == data:
-                self._placed(key, lambda target: place_link(old, target))
+                if not self.patching:
+                    self._placed(key, lambda target: place_link(old, target))
                 return False
         with disk_errors(rel):
             self._placed(key, lambda target: place_bytes(target, data))
         return True
 
     def _placed(self, key: str, place: Callable[[str], None]) -> None:
-        """place(target); once more after repairing its folder if the spare was damaged."""
-        target = f"{self.staging}/{key}"
+        """place(target); once more after making its folder (a patch makes folders only when
+        a file is staged in them) or repairing it (if the spare was damaged)."""
+        target = f"{self._root}/{key}"
         try:
             place(target)
         except (FileNotFoundError, NotADirectoryError):
-            if not self._base:
+            if self.patching:
+                os.makedirs(posixpath.dirname(target), exist_ok=True)
+            elif self._base:
+                self._make_folder(posixpath.dirname(key), trust_known=False)
+            else:
                 raise
-            self._make_folder(posixpath.dirname(key), trust_known=False)
             place(target)
 
     def write(self, rel: PurePosixPath, data: bytes) -> None:
@@ -192,7 +239,8 @@ class OutputWriter:
         self.changed += self.write_reserved(rel, data)
 
     def copy(self, rel: PurePosixPath, source: Path) -> None:
-        target = self._target(rel)
+        self._target(rel)
+        key = rel.as_posix()
         old = self.output_dir / rel
         with contextlib.suppress(OSError):
             if (
@@ -200,12 +248,17 @@ class OutputWriter:
                 and old.stat().st_size == source.stat().st_size
                 and old.read_bytes() == source.read_bytes()
             ):
-                place_link(str(old), target)
+                if not self.patching:
+                    place_link(str(old), f"{self.staging}/{key}")
                 return
-        with disk_errors(rel):
+
+        def copied(target: str) -> None:
             temporary = f"{target}.kommunenyt-tmp"
             shutil.copyfile(source, temporary)
             replace_entry(temporary, target)
+
+        with disk_errors(rel):
+            self._placed(key, copied)
         self.changed += 1
 
     def remove_stale(self) -> None:
@@ -229,10 +282,20 @@ class OutputWriter:
         self._base -= stale
 
     def commit(self) -> None:
-        """Carry over foreign files, write the manifest, then swap the staging folder in."""
+        """Patch the output in place, or carry over foreign files, write the manifest, then
+        swap the staging folder in."""
+        if self.patching:
+            staged = [key for key, _ in walk_files(str(self.patch_dir))]
+            removed = sorted(self.previous - self.written)
+            if patch_fits(self.output_dir, staged, self.written - self.previous, removed):
+                manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
+                with disk_errors(PurePosixPath(MANIFEST)), signals_held():
+                    commit_patch(self.output_dir, self.patch_dir, staged, removed, manifest)
+                return
+            self._swap_instead(set(staged))
         self.remove_stale()
-        carried = self._carry_over_foreign_files()
-        manifest = {"generator": "kommunenyt", "files": sorted(self.written), "carried": carried}
+        self._carry_over_foreign_files()
+        manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
         with disk_errors(PurePosixPath(MANIFEST)):
             place_bytes(
                 f"{self.staging}/{MANIFEST}", json.dumps(manifest, indent=0).encode("utf-8")
@@ -253,15 +316,35 @@ class OutputWriter:
             os.rename(self.staging, self.output_dir)
             shutil.rmtree(old, ignore_errors=True)
 
+    def _swap_instead(self, staged: set[str]) -> None:
+        """Turn the patch into a whole staging folder: the files it staged, the rest linked."""
+        patch, self.patching = self.patch_dir, False
+        self._take_spare()
+        for key in sorted(self.written):
+            folder = posixpath.dirname(key)
+            with disk_errors(PurePosixPath(key)):
+                if folder not in self._dirs:
+                    self._make_folder(folder)
+                new = f"{patch}/{key}"
+                if key in staged:
+                    self._placed(key, lambda target, new=new: replace_entry(new, target))
+                else:
+                    old = f"{self.output_dir}/{key}"
+                    self._placed(key, lambda target, old=old: place_link(old, target))
+        shutil.rmtree(patch, ignore_errors=True)
+
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        # A patch with its journal written is committed: the next build finishes it.
+        if self.patching and not (self.patch_dir / JOURNAL).exists():
+            shutil.rmtree(self.patch_dir, ignore_errors=True)
 
-    def _carry_over_foreign_files(self) -> list[str]:
-        """Link the files a user put in the output folder into the new site; their names."""
+    def _carry_over_foreign_files(self) -> None:
+        """Link the files a user put in the output folder into the new site."""
         if not self.output_dir.is_dir():
-            return []
+            return
         written_folders = folders_of(self.written)
-        conflicts, carried = [], []
+        conflicts = []
         for key, is_link in walk_files(str(self.output_dir)):
             if key == MANIFEST or key in self.previous:
                 continue
@@ -298,7 +381,5 @@ class OutputWriter:
                 except OSError:
                     remove_entry(target)
                     shutil.copy2(source, target)
-            carried.append(key)
         if conflicts:
             raise SiteError(conflicts)
-        return carried

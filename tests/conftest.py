@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from generator import writer
 from generator.build import BuildOptions, BuildReport, build
 from generator.config import load_config
 from generator.serve import serve_in_thread
@@ -114,6 +115,14 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path / "site")
+
+
+@pytest.fixture(params=["swap", "patch"])
+def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test twice: rebuilds swap a whole new output folder in, or patch the output
+    in place (generator.writer chooses by the share of files rendered; here it is forced)."""
+    monkeypatch.setattr(writer, "PATCH_SHARE", -1.0 if request.param == "swap" else 1.0)
+    return request.param
 
 
 @pytest.fixture(scope="session")

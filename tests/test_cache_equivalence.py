@@ -78,7 +78,7 @@ EDITS = {
 }
 
 
-def test_a_warm_build_after_each_edit_equals_a_cold_build(site, tmp_path):
+def test_a_warm_build_after_each_edit_equals_a_cold_build(site, tmp_path, either_way):
     make_site(site)
     warm(site)
     for number, (name, change) in enumerate(EDITS.items()):

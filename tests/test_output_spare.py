@@ -9,10 +9,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+from generator import writer
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from tests.conftest import NOW, Site
 from tests.test_output import snapshot
+
+
+@pytest.fixture(autouse=True)
+def always_swap(monkeypatch):
+    """These rebuilds are about the swap: never patch in place, however small the change."""
+    monkeypatch.setattr(writer, "PATCH_SHARE", -1.0)
 
 
 def spare_of(site: Site) -> Path:

@@ -92,7 +92,7 @@ def test_pagefind_reads_only_the_marked_part_of_a_page():
     )
 
 
-def test_an_edit_runs_pagefind_for_its_own_shard_only(sharded, monkeypatch):
+def test_an_edit_runs_pagefind_for_its_own_shard_only(sharded, either_way, monkeypatch):
     assert json.loads(sharded.read("pagefind/shards.json")) == {
         "shards": ["2024-1", "2023-2", "2023-1"]
     }
@@ -117,7 +117,7 @@ def test_an_edit_runs_pagefind_for_its_own_shard_only(sharded, monkeypatch):
     assert ran == ["2024-2"]
 
 
-def test_a_warm_build_gives_the_same_search_files_as_a_cold_one(sharded, tmp_path):
+def test_a_warm_build_gives_the_same_search_files_as_a_cold_one(sharded, either_way, tmp_path):
     write_article(sharded, "a3", "vindmøller")
     sharded.build()
     cold = Site(tmp_path / "cold")
