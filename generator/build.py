@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator import sources
 from generator.articles import (
@@ -40,7 +40,7 @@ from generator.keys import (
 from generator.library import Library, build_library, related_slugs
 from generator.model import Article, Page
 from generator.outputs import write_outputs
-from generator.plan import CopyJob, DataJob, FeedJob, Job, PageJob, plan_site
+from generator.plan import DataJob, FeedJob, Job, PageJob, plan_site
 from generator.render import make_environment, render_template
 from generator.reuse import job_signatures, output_intact, reusable_signatures
 from generator.search import SearchIndex, update_index
@@ -313,20 +313,12 @@ def index_search(
 ) -> SearchIndex:
     """Index the staged article pages with Pagefind, in shards by date (generator.search);
     a shard whose pages did not change since the last build is linked from it instead."""
-    dates = {output_path(url_of(a)).as_posix(): a.date for a in library.articles}
+    dates = {output_path(url_of(a)): a.date for a in library.articles}
     pages = {t: dates.get(t) for t, r in records.items() if r.indexed}
     return update_index(writer, pages, records, last.outputs, last.search_files)
 
 
-def write_job(job: Job, writer: OutputWriter, env, config: SiteConfig, links: Links) -> None:
-    target = job_target(job)
-    if isinstance(job, CopyJob):
-        writer.copy(target, job.path)
-    else:
-        writer.write(target, render_job(job, env, config, links))
-
-
-def job_target(job: Job) -> PurePosixPath:
+def job_target(job: Job) -> str:
     """The output file of `job`; a URL that would leave the output folder is a SiteError."""
     try:
         return output_path(job.url)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from generator import __version__
 from generator.build import BuildOptions, BuildReport, build
 from generator.config import load_config
 from generator.errors import SiteError
-from generator.newsletter.commands import add_commands as add_newsletter_commands
+from generator.newsletter.arguments import add_commands as add_newsletter_commands
 from generator.progress import terminal_progress, timing_lines
 
 # A build holds hundreds of thousands of long-lived objects (the cache index, every
@@ -20,6 +22,18 @@ from generator.progress import terminal_progress, timing_lines
 # collector walks all of them again and again: ≈ 0.5 s of a 2.5 s one-edit rebuild of
 # 10,000 articles. Collections stay on, just much rarer (bench/peers.py shows the effect).
 GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def run() -> NoReturn:
+    """The `kommunenyt` program: `main`, then an exit that does not free the heap object by
+    object. A build ends holding hundreds of thousands of objects (the cache index, every
+    article's metadata): tearing them down takes ≈ 0.1–0.15 s at 10,000 articles and gives
+    nothing, the operating system takes the process back whole. Every command has closed
+    its files, servers and worker processes by the time `main` returns."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -439,7 +439,7 @@ class IncrementalSite:
                 self._early(self.generation, frozenset(touched))
                 self._early, self._announced = None, True
             job = state.jobs[index] = replace_articles(state.jobs[index], changed)
-            target = job_target(job).as_posix()
+            target = job_target(job)
             data = render_job(job, state.env, state.config, state.links)
             state.rendered[target] = (state.signatures.job(job), data)
             if outputs.get(target) != data:
@@ -463,7 +463,7 @@ class IncrementalSite:
             full = True
         signatures = state.signatures
         signatures.start(articles)
-        targets = [job_target(job).as_posix() for job in jobs]
+        targets = [job_target(job) for job in jobs]
         signed = [signatures.job(job) for job in jobs]
         pending = [
             index

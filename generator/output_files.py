@@ -15,7 +15,7 @@ import os
 import posixpath
 import shutil
 import signal
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.errors import Problem, SiteError
 
@@ -223,7 +223,7 @@ def exchange(first: Path, second: Path) -> bool:
 
 
 @contextlib.contextmanager
-def disk_errors(rel: PurePosixPath):
+def disk_errors(key: str):
     """A full disk or a read-only folder is the user's to fix: say so, without a traceback."""
     try:
         yield
@@ -235,7 +235,7 @@ def disk_errors(rel: PurePosixPath):
         )
         raise SiteError(
             Problem(
-                rel.as_posix(),
+                key,
                 None,
                 f"could not write the output: {exc.strerror or exc}",
                 f"{hint}; the previous site is untouched",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.cache import OutputRecord, digest
 from generator.plan import CopyJob, Job
@@ -43,7 +43,7 @@ def intact(output_dir: Path, target: str, record: OutputRecord) -> bool:
 
 def write_outputs(
     jobs: Sequence[Job],
-    targets: Sequence[PurePosixPath],
+    targets: Sequence[str],
     signatures: Sequence[str | None],
     previous: Mapping[str, OutputRecord],
     writer: OutputWriter,
@@ -57,8 +57,7 @@ def write_outputs(
     result = WriteResult({})
     reused: list[int] = []
     pending: list[int] = []
-    for index, (rel, signature) in enumerate(zip(targets, signatures, strict=True)):
-        key = rel.as_posix()
+    for index, (key, signature) in enumerate(zip(targets, signatures, strict=True)):
         old = previous.get(key)
         if (
             old is not None
@@ -73,19 +72,19 @@ def write_outputs(
     for index in pending:
         writer.reserve(targets[index])
     for index in reused:
-        rel = targets[index]
-        writer.reserve(rel)
-        if writer.keep(rel):
-            result.records[rel.as_posix()] = previous[rel.as_posix()]
+        key = targets[index]
+        writer.reserve(key)
+        if writer.keep(key):
+            result.records[key] = previous[key]
         else:
             pending.append(index)
 
     def one(index: int) -> tuple[OutputRecord, bool]:
-        job, rel = jobs[index], targets[index]
+        job, key = jobs[index], targets[index]
         data = job.path.read_bytes() if isinstance(job, CopyJob) else render(job)
-        changed = writer.write_reserved(rel, data)
-        stat = os.stat(writer.current(rel))
-        indexed = rel.suffix == ".html" and _INDEXED in data
+        changed = writer.write_reserved(key, data)
+        stat = os.stat(writer.current(key))
+        indexed = key.endswith(".html") and _INDEXED in data
         signature = signatures[index]
         if signature is None:
             assert sign is not None, "a signature must be given or computable"
@@ -102,7 +101,7 @@ def write_outputs(
     for index, (record, changed) in zip(
         pending, parallel_map(one, pending, workers, tick), strict=True
     ):
-        result.records[targets[index].as_posix()] = record
+        result.records[targets[index]] = record
         result.changed += changed
     if progress and pending:
         progress("rendering", len(pending), len(pending))
@@ -133,12 +132,11 @@ def reuse_search(
         return None
     records = {}
     for name in files:
-        rel = PurePosixPath(name)
-        writer.reserve(rel)
-        if writer.keep(rel):
+        writer.reserve(name)
+        if writer.keep(name):
             records[name] = previous[name]
         else:  # no hard links here: copy the bytes, which were just checked to be intact
-            writer.write_reserved(rel, (writer.output_dir / name).read_bytes())
+            writer.write_reserved(name, (writer.output_dir / name).read_bytes())
             records.update(search_records(writer, [name], key))
     return records
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator import sources
 from generator.cache import CacheIndex, OutputRecord, digest
@@ -55,7 +55,7 @@ def reusable_signatures(
 
 def job_signatures(
     jobs: list[Job],
-    targets: list[PurePosixPath],
+    targets: list[str],
     config: SiteConfig,
     texts: list[str],
     bodies: sources.Bodies,
@@ -87,7 +87,7 @@ def job_signatures(
     result: list[str | None] = []
     for index, (job, target) in enumerate(zip(jobs, targets, strict=True)):
         if reusable is not None and not isinstance(job, CopyJob):  # copies: by their stat
-            old = reusable.previous.get(target.as_posix())
+            old = reusable.previous.get(target)
             shown = Signatures.bodies_shown(job, config.feed_items)
             if old is not None and not shown & reusable.changed_bodies:
                 result.append(old.signature)

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.cache import OutputRecord, digest
 from generator.errors import Problem, SiteError
@@ -131,7 +131,7 @@ def update_index(
             for shard, key, future in running:
                 files = [(f"{_folder(shard)}{rel}", path) for rel, path in future.result()]
                 for name, path in files:
-                    writer.copy(PurePosixPath(name), path)
+                    writer.copy(name, path)
                 result.records.update(search_records(writer, [n for n, _ in files], key))
                 result.indexed.append(shard.name)
         finally:
@@ -142,7 +142,7 @@ def update_index(
                 remove_folder(scratch)
     listing = json.dumps({"shards": [s.name for s in shards]})
     name = f"{SEARCH_FOLDER}/{SHARDS_FILE}"
-    writer.write(PurePosixPath(name), listing.encode())
+    writer.write(name, listing.encode())
     result.records.update(search_records(writer, [name], digest(listing)))
     result.files = sorted(n for n in result.records if n.startswith(f"{SEARCH_FOLDER}/"))
     result.key = digest(repr([(n, result.records[n].signature) for n in result.files]))

@@ -6,8 +6,6 @@ base path for links and `absolute` the full base URL for feeds and canonical lin
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from generator.config import SiteConfig
 from generator.model import Article, Month, Page, Taxon, Year
 
@@ -88,13 +86,13 @@ class UnsafePath(ValueError):
     """A URL that would escape the output folder."""
 
 
-def output_path(url: str) -> PurePosixPath:
-    """The file a site-relative URL is written to: pretty URLs end in index.html."""
+def output_path(url: str) -> str:
+    """The file a site-relative URL is written to (relative to the output folder, "/"
+    between folders): pretty URLs end in index.html."""
     rel = url + "index.html" if url == "" or url.endswith("/") else url
-    path = PurePosixPath(rel)
-    if path.is_absolute() or any(part in ("..", ".", "") for part in path.parts) or "\\" in rel:
+    if rel.startswith("/") or "\\" in rel or any(p in ("..", ".", "") for p in rel.split("/")):
         raise UnsafePath(f"unsafe output path {url!r}")
-    return path
+    return rel
 
 
 class Links:

@@ -33,7 +33,7 @@ import posixpath
 import shutil
 import uuid
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.errors import Problem, SiteError
 from generator.output_files import (
@@ -132,9 +132,8 @@ class OutputWriter:
         """Where this build's new files go until `commit`."""
         return str(self.patch_dir if self.patching else self.staging)
 
-    def current(self, rel: PurePosixPath | str) -> str:
+    def current(self, key: str) -> str:
         """The path of a file this build wrote or kept, as it is before `commit`."""
-        key = rel if isinstance(rel, str) else rel.as_posix()
         if self.patching:
             staged = f"{self.patch_dir}/{key}"
             return staged if os.path.lexists(staged) else f"{self.output_dir}/{key}"
@@ -155,10 +154,9 @@ class OutputWriter:
         # Real folders only: the walk does not enter a link, it lists it as a file.
         self._dirs = folders_of(base)
 
-    def _target(self, rel: PurePosixPath) -> str:
+    def _target(self, key: str) -> str:
         if not self._started:
             raise RuntimeError("OutputWriter.start must come before the first file")
-        key = rel.as_posix()
         if key in self.written:
             raise SiteError(
                 Problem(key, None, "two outputs write the same file", "rename one of the sources")
@@ -166,11 +164,11 @@ class OutputWriter:
         self.written.add(key)
         # The staging folder holds no links until commit, so a lexical check is as good as
         # resolving the path (which costs a system call per folder and file).
-        if rel.is_absolute() or ".." in rel.parts or not key:
+        if not key or key.startswith("/") or ".." in key.split("/"):
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
         folder = posixpath.dirname(key)
         if not self.patching and folder not in self._dirs:
-            with disk_errors(rel):
+            with disk_errors(key):
                 self._make_folder(folder)
         return f"{self._root}/{key}"
 
@@ -190,24 +188,23 @@ class OutputWriter:
                 os.mkdir(full)
             self._dirs.add(path)
 
-    def reserve(self, rel: PurePosixPath) -> None:
-        """Claim `rel` for this build (before `keep` or `write_reserved`)."""
-        self._target(rel)
+    def reserve(self, key: str) -> None:
+        """Claim the file `key` ("artikel/x/index.html") for this build (before `keep` or
+        `write_reserved`)."""
+        self._target(key)
 
-    def keep(self, rel: PurePosixPath) -> bool:
+    def keep(self, key: str) -> bool:
         """Link the previous build's file unchanged; the caller knows its bytes are right."""
         if self.patching:
             return True  # it is in the output already, and stays
-        key = rel.as_posix()
         try:
             self._placed(key, lambda target: place_link(f"{self.output_dir}/{key}", target))
         except OSError:
             return False
         return True
 
-    def write_reserved(self, rel: PurePosixPath, data: bytes) -> bool:
+    def write_reserved(self, key: str, data: bytes) -> bool:
         """Write a reserved file; True if its bytes changed. Safe in a forked worker."""
-        key = rel.as_posix()
         old = f"{self.output_dir}/{key}"
         with contextlib.suppress(OSError):
             info = os.stat(old)
@@ -215,7 +212,7 @@ class OutputWriter:
                 if not self.patching:
                     self._placed(key, lambda target: place_link(old, target))
                 return False
-        with disk_errors(rel):
+        with disk_errors(key):
             self._placed(key, lambda target: place_bytes(target, data))
         return True
 
@@ -234,14 +231,13 @@ class OutputWriter:
                 raise
             place(target)
 
-    def write(self, rel: PurePosixPath, data: bytes) -> None:
-        self._target(rel)
-        self.changed += self.write_reserved(rel, data)
+    def write(self, key: str, data: bytes) -> None:
+        self._target(key)
+        self.changed += self.write_reserved(key, data)
 
-    def copy(self, rel: PurePosixPath, source: Path) -> None:
-        self._target(rel)
-        key = rel.as_posix()
-        old = self.output_dir / rel
+    def copy(self, key: str, source: Path) -> None:
+        self._target(key)
+        old = self.output_dir / key
         with contextlib.suppress(OSError):
             if (
                 old.is_file()
@@ -257,7 +253,7 @@ class OutputWriter:
             shutil.copyfile(source, temporary)
             replace_entry(temporary, target)
 
-        with disk_errors(rel):
+        with disk_errors(key):
             self._placed(key, copied)
         self.changed += 1
 
@@ -289,14 +285,14 @@ class OutputWriter:
             removed = sorted(self.previous - self.written)
             if patch_fits(self.output_dir, staged, self.written - self.previous, removed):
                 manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
-                with disk_errors(PurePosixPath(MANIFEST)), signals_held():
+                with disk_errors(MANIFEST), signals_held():
                     commit_patch(self.output_dir, self.patch_dir, staged, removed, manifest)
                 return
             self._swap_instead(set(staged))
         self.remove_stale()
         self._carry_over_foreign_files()
         manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
-        with disk_errors(PurePosixPath(MANIFEST)):
+        with disk_errors(MANIFEST):
             place_bytes(
                 f"{self.staging}/{MANIFEST}", json.dumps(manifest, indent=0).encode("utf-8")
             )
@@ -322,7 +318,7 @@ class OutputWriter:
         self._take_spare()
         for key in sorted(self.written):
             folder = posixpath.dirname(key)
-            with disk_errors(PurePosixPath(key)):
+            with disk_errors(key):
                 if folder not in self._dirs:
                     self._make_folder(folder)
                 new = f"{patch}/{key}"
