@@ -93,7 +93,8 @@ class LinkTargets:
         statics: Iterable[tuple[str, Path]],
         rel_of: Callable[[Path], str] | None = None,  # a cache of content_rel
     ) -> LinkTargets:
-        rel_of = rel_of or (lambda path: content_rel(config.content_dir, path))
+        content_dir = config.content_dir  # a property: a new Path on every call
+        rel_of = rel_of or (lambda path: content_rel(content_dir, path))
         targets: dict[str, str] = {}
         for meta in metas:
             targets[rel_of(meta.source.path)] = f"{links.base_path}artikel/{meta.slug}/"

@@ -68,10 +68,10 @@ def job_signatures(
     """Per job, a digest of everything its file is made from (generator.deps), and the
     function that computes one. With no previous build to compare with (a cold build) the
     list is all None: each signature is computed where its file is rendered, in parallel."""
-    paths = {a.slug: config.site_dir / a.source for a in library.articles}
+    site_dir = config.site_dir
 
-    def body_digest(article: Article) -> str:
-        return bodies.digests[paths[article.slug]]
+    def body_digest(article: Article) -> str:  # once per article (Signatures keeps it)
+        return bodies.digests[site_dir / article.source]
 
     signatures = Signatures(config.feed_items, library_uses(texts), body_digest)
     signatures.start(library.articles)

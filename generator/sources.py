@@ -82,7 +82,7 @@ def read_sources(
         result.digests[rel] = hashed
         meta = None
         if record.get("digest") == hashed:
-            meta = _from_record(record, path, config)
+            meta = _from_record(record, path, rel, config)
         if meta is not None:
             found_problems[index] = [Problem(*p) for p in record["problems"]]
             result.unread.add(path)
@@ -120,7 +120,7 @@ def read_sources(
         found_problems[index] = problems_here
         if record is not None:
             result.records[rel] = dict(record, stat=stats[rel])
-            metas[index] = _from_record(record, path, config)
+            metas[index] = _from_record(record, path, rel, config)
             result.unread.add(path)
         elif valid:  # front matter a cache record cannot hold (not JSON-safe): parse here
             metas[index] = _parse_here(path, is_page, config, authors)
@@ -377,12 +377,15 @@ def _record(meta: ArticleMeta | PageMeta, hashed: str, problems: list[Problem]) 
     return record
 
 
-def _from_record(record: dict, path: Path, config: SiteConfig) -> ArticleMeta | PageMeta | None:
+def _from_record(
+    record: dict, path: Path, rel: str, config: SiteConfig
+) -> ArticleMeta | PageMeta | None:
+    """The metadata a cache record holds for the file at `path` (`rel` in the site)."""
     try:
         meta, key_lines, body_line = record["source"]
         source = SourceFile(
             path,
-            path.relative_to(config.site_dir),
+            Path(rel),
             MappingProxyType(meta),
             MappingProxyType(key_lines),
             "",  # the body is read again only if it must be rendered again
