@@ -256,8 +256,13 @@ def render_bodies(
     for meta in metas:
         path = meta.source.path
         rel = meta.source.rel.as_posix()
-        key = bodies.keys[path] = body_key(meta, read.digests[rel])
-        known = read.records.get(rel, {}).get("body")
+        record = read.records.get(rel, {})
+        known = record.get("body")
+        if known is not None and record.get("digest") == read.digests[rel]:
+            key = known[0]  # body_key of this very file: same place, same digest
+        else:
+            key = body_key(meta, read.digests[rel])
+        bodies.keys[path] = key
         if (
             known is not None
             and known[0] == key
