@@ -53,7 +53,7 @@ def _parents(key: str) -> list[str]:
     """The folders on the way to `key`, outermost first ("" not included)."""
     parents = []
     folder = posixpath.dirname(key)
-    while folder:
+    while folder and folder != "/":
         parents.append(folder)
         folder = posixpath.dirname(folder)
     return parents[::-1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,23 +273,26 @@ def plan_site(
     return jobs
 
 
-def lastmod(context: Mapping[str, Any]) -> dt.datetime | None:
+def lastmod(
+    context: Mapping[str, Any],
+    newest: Callable[[Sequence[Article]], dt.datetime] = newest_change,
+) -> dt.datetime | None:
     """When a page's content last changed, from the articles it shows; None if undated."""
     article = context.get("article")
     if isinstance(article, Article):
         return article.modified
     pagination = context.get("pagination")
     if isinstance(pagination, Pagination) and pagination.items:
-        return newest_change(pagination.items)
+        return newest_change(pagination.items)  # a page's ten: not worth remembering
     year = context.get("year")
     if isinstance(year, Year):
-        return newest_change(year.articles)
+        return newest(year.articles)
     years = context.get("years")
     if years:
-        return max(newest_change(y.articles) for y in years)
+        return max(newest(y.articles) for y in years)
     taxa = context.get("taxa")
     if taxa:
-        return max(newest_change(t.articles) for t in taxa)
+        return max(newest(t.articles) for t in taxa)
     return None
 
 
@@ -297,8 +300,18 @@ def seo_jobs(config: SiteConfig, library: Library, jobs: Sequence[Job]) -> list[
     """Sitemaps of every indexable page, robots.txt and the web app manifest."""
     # (URL, last change) only: the contexts themselves would make the job's signature
     # (generator.deps) encode every page of the site
+    known: dict[int, dt.datetime] = {}  # by the identity of a year's or taxon's list,
+    # which the library holds for as long as this runs
+
+    def newest(articles: Sequence[Article]) -> dt.datetime:
+        """newest_change, once per list: every overview page walks all sections or tags."""
+        found = known.get(id(articles))
+        if found is None:
+            found = known[id(articles)] = newest_change(articles)
+        return found
+
     pages = [
-        (job.url, lastmod(job.context))
+        (job.url, lastmod(job.context, newest))
         for job in jobs
         if isinstance(job, PageJob) and not job.context.get("noindex")
     ]

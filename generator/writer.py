@@ -53,7 +53,7 @@ from generator.output_files import (
     spare_files,
     walk_files,
 )
-from generator.output_patch import JOURNAL, commit_patch, finish_patch, patch_fits
+from generator.output_patch import JOURNAL, commit_patch, finish_patch, patch_fits, safe_key
 
 # A rebuild rendering at most this share of the site's files patches the output in place;
 # more (a template or settings change) builds a new folder and swaps it in atomically.
@@ -282,7 +282,8 @@ class OutputWriter:
         swap the staging folder in."""
         if self.patching:
             staged = [key for key, _ in walk_files(str(self.patch_dir))]
-            removed = sorted(self.previous - self.written)
+            # Never a path out of the output folder, whatever the manifest was made to say.
+            removed = sorted(k for k in self.previous - self.written if safe_key(k))
             if patch_fits(self.output_dir, staged, self.written - self.previous, removed):
                 manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
                 with disk_errors(MANIFEST), signals_held():

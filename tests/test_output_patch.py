@@ -207,3 +207,21 @@ def test_a_journal_naming_paths_outside_the_output_is_not_followed(site, tmp_pat
 
 def _die(*_args, **_kwargs):
     raise KeyboardInterrupt
+
+
+def test_a_manifest_naming_paths_outside_the_output_deletes_nothing_there(
+    site, monkeypatch, tmp_path
+):
+    many_articles(site, 3)
+    warm(site)
+    victim = site.root / "offer.txt"
+    victim.write_text("bliv", "utf-8")
+    manifest_path = site.output / ".kommunenyt-manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest["files"].append("../offer.txt")
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    monkeypatch.setattr(writer, "PATCH_SHARE", 1.0)
+    edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
+    warm(site)
+    assert victim.read_text("utf-8") == "bliv"
+    assert snapshot(site.output) == cold(site, tmp_path / "cold")
