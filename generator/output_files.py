@@ -15,11 +15,19 @@ import os
 import posixpath
 import shutil
 import signal
+from collections.abc import Iterable
 from pathlib import Path
+
+import orjson
 
 from generator.errors import Problem, SiteError
 
 MANIFEST = ".kommunenyt-manifest.json"
+
+
+def manifest_bytes(files: Iterable[str]) -> bytes:
+    """The manifest naming a build's files, the same bytes however the build was written."""
+    return orjson.dumps({"generator": "kommunenyt", "files": sorted(files)})
 
 
 @contextlib.contextmanager

@@ -24,8 +24,10 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+import orjson
+
 from generator.atomic import write_atomically
-from generator.output_files import MANIFEST, place_bytes
+from generator.output_files import MANIFEST, manifest_bytes, place_bytes
 
 JOURNAL = ".kommunenyt-journal.json"
 
@@ -92,11 +94,12 @@ def patch_fits(
 
 
 def commit_patch(
-    output_dir: Path, patch_dir: Path, staged: list[str], removed: list[str], manifest: dict
+    output_dir: Path, patch_dir: Path, staged: list[str], removed: list[str], files: Iterable[str]
 ) -> None:
-    """Write the journal (from here on the patch happens), then carry it out."""
-    journal = {"replace": staged, "remove": removed, "manifest": manifest}
-    write_atomically(patch_dir / JOURNAL, json.dumps(journal, indent=0).encode("utf-8"))
+    """Write the journal (from here on the patch happens), then carry it out; `files`: every
+    file of the new site, for its manifest."""
+    journal = {"replace": staged, "remove": removed, "files": sorted(files)}
+    write_atomically(patch_dir / JOURNAL, orjson.dumps(journal))
     _apply(output_dir, patch_dir, journal)
     shutil.rmtree(patch_dir, ignore_errors=True)
 
@@ -115,10 +118,10 @@ def _read_journal(patch_dir: Path) -> dict | None:
     """The journal if it is whole and names only paths inside the output folder."""
     try:
         journal = json.loads((patch_dir / JOURNAL).read_text(encoding="utf-8"))
-        replace, remove, manifest = journal["replace"], journal["remove"], journal["manifest"]
+        replace, remove, files = journal["replace"], journal["remove"], journal["files"]
+        if not all(safe_key(k) for k in [*replace, *remove, *files]):
+            return None
     except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(manifest, dict) or not all(safe_key(k) for k in [*replace, *remove]):
         return None
     return journal
 
@@ -147,7 +150,7 @@ def _apply(output_dir: Path, patch_dir: Path, journal: dict) -> None:
                 os.rmdir(f"{output_dir}/{folder}")
             except OSError:
                 break
-    place_bytes(f"{output_dir}/{MANIFEST}", json.dumps(journal["manifest"], indent=0).encode())
+    place_bytes(f"{output_dir}/{MANIFEST}", manifest_bytes(journal["files"]))
 
 
 def _make_folders(output_dir: Path, key: str) -> bool:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import posixpath
 import shutil
@@ -41,6 +40,7 @@ from generator.output_files import (
     disk_errors,
     exchange,
     folders_of,
+    manifest_bytes,
     place_bytes,
     place_link,
     read_bytes_of,
@@ -285,18 +285,14 @@ class OutputWriter:
             # Never a path out of the output folder, whatever the manifest was made to say.
             removed = sorted(k for k in self.previous - self.written if safe_key(k))
             if patch_fits(self.output_dir, staged, self.written - self.previous, removed):
-                manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
                 with disk_errors(MANIFEST), signals_held():
-                    commit_patch(self.output_dir, self.patch_dir, staged, removed, manifest)
+                    commit_patch(self.output_dir, self.patch_dir, staged, removed, self.written)
                 return
             self._swap_instead(set(staged))
         self.remove_stale()
         self._carry_over_foreign_files()
-        manifest = {"generator": "kommunenyt", "files": sorted(self.written)}
         with disk_errors(MANIFEST):
-            place_bytes(
-                f"{self.staging}/{MANIFEST}", json.dumps(manifest, indent=0).encode("utf-8")
-            )
+            place_bytes(f"{self.staging}/{MANIFEST}", manifest_bytes(self.written))
         if not self.output_dir.exists():
             os.rename(self.staging, self.output_dir)
             return

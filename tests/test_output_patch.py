@@ -196,7 +196,7 @@ def test_a_journal_naming_paths_outside_the_output_is_not_followed(site, tmp_pat
     victim.write_text("bliv", "utf-8")
     patch_dir(site).mkdir()
     (patch_dir(site) / "x").write_text("ondt", "utf-8")
-    journal = {"replace": ["../offer.txt"], "remove": ["../offer.txt"], "manifest": {}}
+    journal = {"replace": ["../offer.txt"], "remove": ["../offer.txt"], "files": []}
     (patch_dir(site) / output_patch.JOURNAL).write_text(json.dumps(journal), "utf-8")
     edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
     warm(site)
