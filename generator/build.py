@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -177,7 +178,7 @@ def build(
         )
     with OutputWriter(options.output_dir, config.site_dir, reuse_spare=options.cache) as writer:
         with _timed(report, "render+write"):
-            env = make_environment(config, links, now)
+            env = make_environment(config, links, now, _compiled_templates(config, options))
             add_theme_helpers(env, config, links, images)
             paths = {a.slug: m.source.path for a, m in zip(articles, published, strict=True)}
             by_slug = {a.slug: a for a in library.articles}
@@ -276,6 +277,26 @@ def _bodies(
     articles = [make_article(m, bodies.html.get(m.source.path, ""), names) for m in published]
     pages = [make_page(p, bodies.html[p.source.path]) for p in read.pages]
     return articles, pages, bodies, [p for p in problems if p.severity == "warning"]
+
+
+def _compiled_templates(config: SiteConfig, options: BuildOptions) -> Path | None:
+    """Where Jinja keeps compiled templates (≈ 40 ms of a one-edit rebuild to compile them
+    again). Jinja keys them by each template's source only, so the folder is named by the
+    generator's code, whose environment settings the compiled code depends on; the folders
+    of other versions go."""
+    if not options.cache:
+        return None
+    parent = config.site_dir / CACHE_DIR / "templates"
+    folder = parent / code_version().replace("+", "-")
+    if not folder.is_dir():
+        try:
+            if parent.is_dir():
+                for old in parent.iterdir():
+                    shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a cache that cannot be written: compile every time
+            return None
+    return folder
 
 
 def theme_assets(config: SiteConfig) -> list[tuple[str, Path]]:

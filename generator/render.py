@@ -50,10 +50,26 @@ def month_name(month: int) -> str:
     return format_date(dt.date(2000, month, 1), "MMMM", locale=LOCALE)
 
 
-def make_environment(config: SiteConfig, links: Links, now: dt.datetime) -> jinja2.Environment:
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, except that a damaged file is compiled again
+    instead of failing the build (Jinja lets a truncated file's unpickling error through)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # truncated or garbage, whatever the error: as if it were not there
+            bucket.reset()
+
+
+def make_environment(
+    config: SiteConfig, links: Links, now: dt.datetime, compiled: Path | None = None
+) -> jinja2.Environment:
+    """The Jinja environment of the site's templates; `compiled`: a folder keeping the
+    templates compiled (keyed by each template's source), for the next build."""
     dirs = template_dirs(config.templates_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=_CompiledTemplates(str(compiled)) if compiled else None,
         autoescape=jinja2.select_autoescape(["html", "xml", "j2"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

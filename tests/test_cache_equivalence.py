@@ -275,3 +275,26 @@ def test_the_clock_still_publishes_a_scheduled_article_when_nothing_else_changed
     assert "artikel/senere/" in in_window
     build_at(site, before + dt.timedelta(days=5))  # and it has left the news window
     assert "artikel/senere/" not in site.read("news-sitemap.xml")
+
+
+def test_compiled_templates_are_kept_per_generator_version_and_damage_is_ignored(site, tmp_path):
+    make_site(site)
+    other_version = site.root / ".kommunenyt-cache/templates/0.0.1-0123456789abcdef"
+    other_version.mkdir(parents=True)
+    (other_version / "__jinja2_x.cache").write_bytes(b"old")
+    warm(site)
+    folders = list((site.root / ".kommunenyt-cache/templates").iterdir())
+    assert len(folders) == 1 and folders[0] != other_version  # the other version's went
+    compiled = sorted(folders[0].glob("*.cache"))
+    assert compiled
+    for path in compiled:  # truncated or garbage: Jinja compiles the template again
+        path.write_bytes(path.read_bytes()[:40])
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere.")
+    warm(site)
+    assert snapshot(site.output) == cold(site, tmp_path / "cold")
+
+
+def test_a_build_without_cache_keeps_no_compiled_templates(site):
+    make_site(site)
+    warm(site, cache=False)
+    assert not (site.root / ".kommunenyt-cache/templates").exists()
