@@ -166,10 +166,11 @@ class OutputWriter:
         # resolving the path (which costs a system call per folder and file).
         if not key or key.startswith("/") or ".." in key.split("/"):
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
-        folder = posixpath.dirname(key)
-        if not self.patching and folder not in self._dirs:
-            with disk_errors(key):
-                self._make_folder(folder)
+        if not self.patching:  # a patch makes a folder only when it stages a file there
+            folder = posixpath.dirname(key)
+            if folder not in self._dirs:
+                with disk_errors(key):
+                    self._make_folder(folder)
         return f"{self._root}/{key}"
 
     def _make_folder(self, folder: str, trust_known: bool = True) -> None:
