@@ -41,6 +41,17 @@ def inodes(folder: Path) -> dict[str, int]:
     }
 
 
+def built_then_edited(site: Site, monkeypatch) -> dict[str, str]:
+    """A small site built (its output's snapshot returned), then one body edited, with every
+    rebuild forced to patch."""
+    many_articles(site, 6)
+    warm(site)
+    before = snapshot(site.output)
+    monkeypatch.setattr(writer, "PATCH_SHARE", 1.0)
+    edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
+    return before
+
+
 def test_one_edited_article_is_patched_in_and_nothing_else_moves(site, tmp_path):
     many_articles(site)
     warm(site)
@@ -125,11 +136,7 @@ def test_a_user_link_where_a_patch_needs_a_folder_stops_the_build(site, tmp_path
 
 
 def test_a_build_that_fails_before_its_patch_leaves_no_trace(site, monkeypatch):
-    many_articles(site, 6)
-    warm(site)
-    before = snapshot(site.output)
-    monkeypatch.setattr(writer, "PATCH_SHARE", 1.0)
-    edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
+    before = built_then_edited(site, monkeypatch)
     site.write("templates/404.html", "{% extends 'base.html' %}{% block content %}{{ x( }}")
     with pytest.raises(SiteError):
         warm(site)
@@ -158,10 +165,7 @@ def interrupt_after(monkeypatch, calls: int) -> None:
 def test_a_patch_cut_short_after_its_journal_is_finished_by_the_next_build(
     site, monkeypatch, tmp_path, renamed
 ):
-    many_articles(site, 6)
-    warm(site)
-    monkeypatch.setattr(writer, "PATCH_SHARE", 1.0)
-    edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
+    built_then_edited(site, monkeypatch)
     (site.root / "content/articles/2021/a5.md").unlink()  # files to remove, too
     with monkeypatch.context() as dying:
         interrupt_after(dying, renamed)
@@ -176,11 +180,7 @@ def test_a_patch_cut_short_after_its_journal_is_finished_by_the_next_build(
 
 
 def test_a_patch_without_its_journal_is_dropped_and_the_output_kept(site, monkeypatch):
-    many_articles(site, 6)
-    warm(site)
-    before = snapshot(site.output)
-    monkeypatch.setattr(writer, "PATCH_SHARE", 1.0)
-    edit(site.root / "content/articles/2021/a1.md", "Og mere.", "Ny tekst.")
+    before = built_then_edited(site, monkeypatch)
     with monkeypatch.context() as dying:
         dying.setattr(output_patch, "write_atomically", _die)
         with pytest.raises(KeyboardInterrupt):
