@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 
 from generator.atomic import write_atomically
-from generator.output_files import MANIFEST, manifest_bytes, place_bytes
+from generator.output_files import MANIFEST, manifest_bytes, place_bytes, read_bytes_of
 
 JOURNAL = ".kommunenyt-journal.json"
 
@@ -150,7 +150,11 @@ def _apply(output_dir: Path, patch_dir: Path, journal: dict) -> None:
                 os.rmdir(f"{output_dir}/{folder}")
             except OSError:
                 break
-    place_bytes(f"{output_dir}/{MANIFEST}", manifest_bytes(journal["files"]))
+    manifest, listed = f"{output_dir}/{MANIFEST}", manifest_bytes(journal["files"])
+    with contextlib.suppress(OSError):
+        if read_bytes_of(manifest) == listed:
+            return  # the same files as before: the manifest is not rewritten either
+    place_bytes(manifest, listed)
 
 
 def _make_folders(output_dir: Path, key: str) -> bool:

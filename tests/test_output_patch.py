@@ -65,7 +65,7 @@ def test_one_edited_article_is_patched_in_and_nothing_else_moves(site, tmp_path)
     moved = {name for name in after_inodes if after_inodes[name] != before_inodes.get(name)}
     changed = {name for name in after_bytes if after_bytes[name] != before_bytes.get(name)}
     assert "artikel/artikel-3/index.html" in changed
-    assert moved == changed  # every other file is the very file it was
+    assert moved == changed  # every other file is the very file it was, the manifest too
 
 
 def test_a_template_change_still_swaps_a_whole_new_folder_in(site):
@@ -225,3 +225,15 @@ def test_a_manifest_naming_paths_outside_the_output_deletes_nothing_there(
     warm(site)
     assert victim.read_text("utf-8") == "bliv"
     assert snapshot(site.output) == cold(site, tmp_path / "cold")
+
+
+def test_a_patch_that_adds_and_removes_no_file_leaves_the_manifest_alone(site):
+    many_articles(site)
+    warm(site, search=False)  # no search index, whose file names change with every page
+    manifest = site.output / ".kommunenyt-manifest.json"
+    before = manifest.stat()
+    edit(site.root / "content/articles/2021/a3.md", "Og mere.", "Og meget mere.")
+    report = warm(site, search=False)
+    assert report.changed > 0
+    after = manifest.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
