@@ -119,6 +119,8 @@ def _read_journal(patch_dir: Path) -> dict | None:
     try:
         journal = json.loads((patch_dir / JOURNAL).read_text(encoding="utf-8"))
         replace, remove, files = journal["replace"], journal["remove"], journal["files"]
+        if not all(isinstance(names, list) for names in (replace, remove, files)):
+            return None
         if not all(safe_key(k) for k in [*replace, *remove, *files]):
             return None
     except (OSError, ValueError, KeyError, TypeError):
