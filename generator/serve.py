@@ -161,6 +161,11 @@ class LivePreview:
         with self._events:
             return self._last
 
+    def recent_events(self) -> list[ReloadEvent]:
+        """The last events as published (a stream that woke up late saw some joined)."""
+        with self._events:
+            return list(self._recent)
+
     def wait_for_event(self, after: int, timeout: float) -> ReloadEvent | None:
         """Every event after sequence number `after`, as one (None after `timeout` seconds).
 
@@ -253,6 +258,7 @@ class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):
                 "generation": site.generation,
                 "error": [str(p) for p in site.error.problems] if site.error else None,
                 "files": len(site.outputs),
+                "recent": [json.loads(e.json()) for e in self.preview.recent_events()[-8:]],
             }
             self._send(200, "application/json", json.dumps(status).encode(), send_body)
         elif (data := self.preview.preview_file(name)) is not None:

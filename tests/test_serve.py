@@ -158,14 +158,21 @@ def test_editing_a_body_announces_its_page_first_then_the_feeds(preview_site, pr
     assert status == 200 and "Første udgave" in html
     before = preview.status()["generation"]
     preview_site.article("2021/koege.md", ARTICLE, "Anden udgave af teksten.\n")
-    page = preview.next_event("reload")  # the tab reloads before the feeds are rendered
-    assert page["changed"] == ["artikel/koege-flytter-driften/index.html"]
-    assert page["error"] is False and page["generation"] == before + 1
-    feeds = preview.next_event("reload")
+    article = "artikel/koege-flytter-driften/index.html"
+    first = preview.next_event("reload")  # the tab reloads before the feeds are rendered …
+    assert article in first["changed"]
+    assert first["error"] is False and first["generation"] == before + 1
+    if first["changed"] == [article]:
+        preview.next_event("reload")  # … and hears of the feeds in a second event
+    # … unless the stream woke up only after both (a loaded machine): then it got them
+    # joined, one reload. Either way the server announced the page alone, first:
+    status = preview.status()
+    page, feeds = status["recent"][-2:]
+    assert page["changed"] == [article]
     assert "feed.xml" in feeds["changed"]  # the site feed carries the body
-    assert "artikel/koege-flytter-driften/index.html" not in feeds["changed"]  # no 2nd reload
+    assert article not in feeds["changed"]  # no second reload of the page
     assert "index.html" not in feeds["changed"]  # the front page shows only the card
-    assert feeds["generation"] == before + 1 == preview.status()["generation"]  # one rebuild
+    assert page["generation"] == feeds["generation"] == before + 1 == status["generation"]
     assert "Anden udgave" in preview.get("artikel/koege-flytter-driften/")[1]
     assert "Anden udgave" in preview.get("feed.xml")[1]
 
