@@ -45,6 +45,26 @@ def signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def safe_key(key: object) -> bool:
+    """A relative path that stays below the folder it is joined to."""
+    return (
+        isinstance(key, str)
+        and bool(key)
+        and not key.startswith("/")
+        and ".." not in key.split("/")
+    )
+
+
+def parents_of(key: str) -> list[str]:
+    """The folders on the way to `key`, outermost first ("" not included)."""
+    parents = []
+    folder = posixpath.dirname(key)
+    while folder and folder != "/":
+        parents.append(folder)
+        folder = posixpath.dirname(folder)
+    return parents[::-1]
+
+
 def folders_of(keys: set[str]) -> set[str]:
     """Every folder on the way to the files `keys` ("" for the top)."""
     folders = {""}

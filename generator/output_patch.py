@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import posixpath
 import shutil
 import stat
 from collections.abc import Iterable
@@ -27,19 +26,16 @@ from pathlib import Path
 import orjson
 
 from generator.atomic import write_atomically
-from generator.output_files import MANIFEST, manifest_bytes, place_bytes, read_bytes_of
+from generator.output_files import (
+    MANIFEST,
+    manifest_bytes,
+    parents_of,
+    place_bytes,
+    read_bytes_of,
+    safe_key,
+)
 
 JOURNAL = ".kommunenyt-journal.json"
-
-
-def safe_key(key: object) -> bool:
-    """A relative path that stays below the folder it is joined to."""
-    return (
-        isinstance(key, str)
-        and bool(key)
-        and not key.startswith("/")
-        and ".." not in key.split("/")
-    )
 
 
 def _kind(path: str) -> str:
@@ -49,16 +45,6 @@ def _kind(path: str) -> str:
     except FileNotFoundError:
         return "missing"
     return "folder" if stat.S_ISDIR(mode) else "file"
-
-
-def _parents(key: str) -> list[str]:
-    """The folders on the way to `key`, outermost first ("" not included)."""
-    parents = []
-    folder = posixpath.dirname(key)
-    while folder and folder != "/":
-        parents.append(folder)
-        folder = posixpath.dirname(folder)
-    return parents[::-1]
 
 
 def patch_fits(
@@ -82,13 +68,13 @@ def patch_fits(
 
     new_names = set(new_names)
     for key in {*staged, *new_names}:
-        if any(kind(folder) == "file" for folder in _parents(key)):
+        if any(kind(folder) == "file" for folder in parents_of(key)):
             return False  # a file or a link where this build needs a folder
         here = kind(key)
         if here == "folder" or (here == "file" and key in new_names):
             return False  # a folder in the way, or a file the last build did not write
     for key in removed:
-        if kind(key) == "folder" or any(kind(f) != "folder" for f in _parents(key)):
+        if kind(key) == "folder" or any(kind(f) != "folder" for f in parents_of(key)):
             return False
     return True
 
@@ -142,12 +128,12 @@ def _apply(output_dir: Path, patch_dir: Path, journal: dict) -> None:
         if os.path.lexists(source) and _make_folders(output_dir, key) and _kind(target) != "folder":
             os.replace(source, target)
     for key in journal["remove"]:
-        if not all(_kind(f"{output_dir}/{f}") == "folder" for f in _parents(key)):
+        if not all(_kind(f"{output_dir}/{f}") == "folder" for f in parents_of(key)):
             continue
         path = f"{output_dir}/{key}"
         if _kind(path) == "file":
             os.unlink(path)
-        for folder in reversed(_parents(key)):  # folders it leaves empty go too
+        for folder in reversed(parents_of(key)):  # folders it leaves empty go too
             try:
                 os.rmdir(f"{output_dir}/{folder}")
             except OSError:
@@ -161,7 +147,7 @@ def _apply(output_dir: Path, patch_dir: Path, journal: dict) -> None:
 
 def _make_folders(output_dir: Path, key: str) -> bool:
     """Make the folders on the way to `key` that are missing; False if a file is in the way."""
-    for folder in _parents(key):
+    for folder in parents_of(key):
         path = f"{output_dir}/{folder}"
         kind = _kind(path)
         if kind == "file":

@@ -109,9 +109,12 @@ class ReloadEvent:
     error: bool
     sequence: int = 0  # its place in the stream (a rebuild may send two: pages, then feeds)
 
-    def json(self) -> str:
+    def fields(self) -> dict:
         changed = None if self.changed is None else sorted(self.changed)
-        return json.dumps({"generation": self.generation, "changed": changed, "error": self.error})
+        return {"generation": self.generation, "changed": changed, "error": self.error}
+
+    def json(self) -> str:
+        return json.dumps(self.fields())
 
 
 class LivePreview:
@@ -258,7 +261,7 @@ class PreviewRequestHandler(http.server.BaseHTTPRequestHandler):
                 "generation": site.generation,
                 "error": [str(p) for p in site.error.problems] if site.error else None,
                 "files": len(site.outputs),
-                "recent": [json.loads(e.json()) for e in self.preview.recent_events()[-8:]],
+                "recent": [e.fields() for e in self.preview.recent_events()[-8:]],
             }
             self._send(200, "application/json", json.dumps(status).encode(), send_body)
         elif (data := self.preview.preview_file(name)) is not None:

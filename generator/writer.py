@@ -41,6 +41,7 @@ from generator.output_files import (
     exchange,
     folders_of,
     manifest_bytes,
+    parents_of,
     place_bytes,
     place_link,
     read_bytes_of,
@@ -49,11 +50,12 @@ from generator.output_files import (
     remove_entry,
     remove_stale_folders,
     replace_entry,
+    safe_key,
     signals_held,
     spare_files,
     walk_files,
 )
-from generator.output_patch import JOURNAL, commit_patch, finish_patch, patch_fits, safe_key
+from generator.output_patch import JOURNAL, commit_patch, finish_patch, patch_fits
 
 # A rebuild rendering at most this share of the site's files patches the output in place;
 # more (a template or settings change) builds a new folder and swaps it in atomically.
@@ -164,7 +166,7 @@ class OutputWriter:
         self.written.add(key)
         # The staging folder holds no links until commit, so a lexical check is as good as
         # resolving the path (which costs a system call per folder and file).
-        if not key or key.startswith("/") or ".." in key.split("/"):
+        if not safe_key(key):
             raise SiteError(Problem(key, None, "output path escapes the output folder"))
         if not self.patching:  # a patch makes a folder only when it stages a file there
             folder = posixpath.dirname(key)
@@ -342,15 +344,10 @@ class OutputWriter:
         for key, is_link in walk_files(str(self.output_dir)):
             if key == MANIFEST or key in self.previous:
                 continue
-            parents = []
-            folder = posixpath.dirname(key)
-            while folder:
-                parents.append(folder)
-                folder = posixpath.dirname(folder)
             if (
                 key in self.written
                 or key in written_folders
-                or any(p in self.written for p in parents)
+                or any(p in self.written for p in parents_of(key))
             ):
                 # the name (or a folder on its way) is now one of the site's own files or
                 # folders; a link is never followed, so nothing outside is written through it
